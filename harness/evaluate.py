@@ -1,0 +1,202 @@
+"""The evaluation ladder: static -> reference -> compile -> load -> correctness -> timing -> profile.
+
+Each rung stops early on failure with the evidence it saw. Verdicts are computed here, in the
+parent, from files the sandboxed child wrote: the child never says "correct" or "fast".
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from harness.backends.base import Backend
+from harness.build import BuildError, BuildRequest, default_cache_dir
+from harness.compare import compare
+from harness.config import EvalConfig
+from harness.jobs import JobReport, JobRunner
+from harness.messages import format_resources
+from harness.reference import ReferenceFailed, ReferenceRun, run_reference
+from harness.result import EvalResult, Status, Timing
+from harness.sandbox import Sandbox
+from harness.static_checks import check_candidate
+from harness.tensorio import SpecError, decode, flatten
+from kernelbench_tasks.task import Task
+
+
+class Evaluator:
+    def __init__(self, backend: Backend, config: EvalConfig | None = None, *, cache_root: Path | None = None,
+                 work_root: Path | None = None, keep_jobs: bool = False):
+        self.backend = backend
+        self.cfg = config or EvalConfig()
+        self.cache_root = Path(cache_root) if cache_root else default_cache_dir().parent
+        self.builder = backend.builder(self.cache_root / "build", cuda_arch=self.cfg.cuda_arch,
+                                       timeout_s=self.cfg.compile_timeout_s)
+        self.runner = JobRunner(work_root, keep=keep_jobs)
+
+    # ---- public -------------------------------------------------------------------------------
+    def seeds(self, n: int, offset: int = 0) -> list[int]:
+        return [self.cfg.seed + offset + k for k in range(n)]
+
+    def reference(self, task: Task, sandbox: Sandbox, device: str, *, fresh: bool = False) -> ReferenceRun:
+        return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
+                             self.backend.device_name(device), self.seeds(self.cfg.trials),
+                             timed=self.cfg.time_kernels, fresh=fresh)
+
+    def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, device: str) -> EvalResult:
+        t0 = time.perf_counter()
+        res = self._evaluate(task, Path(candidate).resolve(), sandbox, device)
+        res.wall_s = time.perf_counter() - t0
+        res.size_label, res.level = task.size_label, task.level
+        return res
+
+    # ---- the ladder ---------------------------------------------------------------------------
+    def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, device: str) -> EvalResult:
+        def result(status: Status, rung: str, error: str | None = None, **kw) -> EvalResult:
+            return EvalResult(task=task.name, backend=self.backend.name, status=status, rung=rung, error=error, **kw)
+
+        if task.status != "loaded":
+            return result(Status.INVALID, "static", f"task {task.status}: {task.error}")
+        try:
+            source = cand.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            return result(Status.INVALID, "static", f"cannot read candidate {cand}: {e}")
+        if self.cfg.static_checks:
+            verdict = check_candidate(source, str(cand))
+            if not verdict.ok:
+                return result(Status(verdict.status), "static", verdict.reason)
+
+        # capture build requests (no device needed), then build them here, outside the candidate
+        cap = self.runner.run(sandbox, {"role": "capture", "device": "cpu", "threads": 1,
+                                        "candidate_path": str(cand)}, self.cfg.phase_timeouts())
+        self.runner.discard(cap)
+        fail = cap.failure()
+        if fail:
+            return result(Status(fail[0]), "load", fail[2], messages=cap.messages(), sandbox=cap.outcome.isolation)
+        try:
+            requests = [BuildRequest.from_dict(r) for r in cap.result.get("requests", [])]
+        except (KeyError, TypeError, ValueError) as e:
+            return result(Status.INVALID, "compile", f"malformed build request: {e}")
+        if not requests and cap.result.get("import_error"):
+            return result(Status.RUNTIME_ERROR, "load", cap.result["import_error"].splitlines()[0][:500],
+                          messages=cap.result["import_error"])
+        artifacts, resources, compile_s, logs = {}, [], 0.0, []
+        for req in requests:
+            refusal = self.backend.check_request(req)
+            if refusal:
+                return result(Status.INVALID, "compile", refusal)
+            try:
+                b = self.builder.build(req)
+            except BuildError as e:
+                return result(Status.REJECTED, "compile", str(e))
+            compile_s += 0.0 if b.cached else b.seconds
+            resources += b.resources
+            if b.log:
+                logs.append(b.log)
+            if not b.ok:
+                first = next((l for l in b.log.splitlines() if "error" in l.lower()), b.log[:200])
+                return result(Status.COMPILE_ERROR, "compile", first.strip()[:500], messages=b.log,
+                              compile_s=compile_s)
+            artifacts[req.key] = b.artifact
+        if not self.backend.can_run:
+            return result(Status.COMPILED_ONLY, "compile", self.backend.not_run_reason,
+                          messages="\n".join(logs) + ("\n" + format_resources(resources) if resources else ""),
+                          resources=resources, compile_s=compile_s)
+
+        try:
+            ref = self.reference(task, sandbox, device)
+        except ReferenceFailed as e:
+            return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
+        common = dict(resources=resources, compile_s=compile_s, baseline=ref.timing,
+                      compile_baseline=ref.compile_timing)
+        run, verdict = self._run_candidate(cand, ref, artifacts, device, sandbox, self.cfg.trials, task.tolerance,
+                                           timed=self.cfg.time_kernels)
+        if verdict:
+            status, rung, error, extra = verdict
+            return result(status, rung, error, sandbox=run.isolation, **extra, **common)
+        kernel = Timing.from_dict(run.result.get("timing"))
+        res = result(Status.OK, "timing" if kernel else "correctness", kernel=kernel, warnings=list(ref.warnings),
+                     sandbox=run.isolation, **common)
+        if kernel and ref.timing and kernel.median_ms > 0:
+            res.speedup = ref.timing.median_ms / kernel.median_ms
+            if res.speedup > self.cfg.implausible_speedup:
+                self._reverify(res, cand, task, artifacts, device, sandbox)
+        if res.status == Status.OK and kernel:
+            from harness.profile import profile_candidate
+            res.profile = profile_candidate(self, task, cand, artifacts, device)
+            if res.profile:
+                res.rung = "profile"
+        return res
+
+    def _run_candidate(self, cand: Path, ref: ReferenceRun, artifacts: dict, device: str, sandbox: Sandbox,
+                       n_trials: int, task_tol: dict | None, *, timed: bool):
+        job = {"role": "candidate", "device": device, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
+               "candidate_path": str(cand), "ref_dir": str(ref.dir), "artifacts": artifacts,
+               "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
+               "timing": self.cfg.timing.to_dict(), "expected_out_bytes": ref.output_bytes}
+        report = self.runner.run(sandbox, job, self.cfg.phase_timeouts())
+        try:
+            return report, self._judge(report, ref, n_trials, task_tol)
+        finally:
+            self.runner.discard(report)
+
+    def _judge(self, report: JobReport, ref: ReferenceRun, n_trials: int, task_tol: dict | None):
+        """None if the run is clean and correct, else (status, rung, error, extra fields)."""
+        fail = report.failure()
+        if fail:
+            return Status(fail[0]), fail[1], fail[2], {"messages": report.messages()}
+        r = report.result
+        if r.get("violations"):
+            return Status.REJECTED, "correctness", "; ".join(map(str, r["violations"]))[:500], {}
+        banned = sorted(set(map(str, r.get("ops", []))) - self.cfg.allowed_ops)
+        if banned:
+            return (Status.REJECTED, "correctness",
+                    f"forward computes with PyTorch ops instead of its own kernel: {', '.join(banned[:8])}", {})
+        out_dir = report.job_dir / "out"
+        budget = [self.cfg.max_output_bytes]
+        if len(r.get("trials", [])) != n_trials:
+            return Status.RUNTIME_ERROR, "correctness", f"ran {len(r.get('trials', []))} of {n_trials} trials", {}
+        checks = [("correctness", k, spec) for k, spec in enumerate(r["trials"])]
+        checks += [("timing", a.get("trial"), a.get("outputs")) for a in r.get("audits", [])]
+        for rung, k, spec in checks:
+            try:
+                outs = flatten(decode(spec, out_dir, budget=budget))
+            except (SpecError, KeyError, TypeError, ValueError) as e:
+                return Status.REJECTED, "correctness", f"unreadable outputs: {e}", {}
+            if not isinstance(k, int) or not 0 <= k < n_trials:
+                return Status.REJECTED, rung, "malformed audit record", {}
+            expected = ref.outputs(k)
+            if len(outs) != len(expected):
+                return Status.INCORRECT, "correctness", f"returned {len(outs)} outputs, expected {len(expected)}", {}
+            for j, (o, e) in enumerate(zip(outs, expected)):
+                tol = self.cfg.tolerance_for(str(e.dtype).removeprefix("torch."), task_tol)
+                mm = compare(e, o, tol, trial=k, output=j)
+                if mm:
+                    if rung == "timing":
+                        mm.reason = "during timing: " + mm.reason
+                    return Status.INCORRECT, rung, mm.summary(), {"mismatch": mm}
+        timing = r.get("timing")
+        if timing:
+            window = report.outcome.window("timing_begin", "timing_end")
+            loop_s, sum_s = float(timing.get("loop_s", 0)), float(timing.get("sum_s", 0))
+            if sum_s > loop_s * 1.05 + 1e-3 or (window is not None and loop_s < 0.5 * window - 0.02):
+                return (Status.REJECTED, "timing", f"reported timings are inconsistent with the wall clock "
+                        f"(reps {sum_s:.3f}s, loop {loop_s:.3f}s, seen from outside {window or 0:.3f}s)", {})
+        return None
+
+    def _reverify(self, res: EvalResult, cand: Path, task: Task, artifacts: dict, device: str,
+                  sandbox: Sandbox) -> None:
+        """An implausible speedup is checked again on many fresh inputs before it is believed."""
+        n = self.cfg.reverify_trials
+        try:
+            ref = run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
+                                self.backend.device_name(device), self.seeds(n, offset=10_000), timed=False)
+        except ReferenceFailed as e:
+            res.warnings.append(f"could not re-verify implausible speedup: {e}")
+            return
+        _, verdict = self._run_candidate(cand, ref, artifacts, device, sandbox, n, task.tolerance, timed=False)
+        if verdict:
+            status, rung, error, extra = verdict
+            res.status, res.rung, res.error = status, rung, f"failed re-verification of a {res.speedup:.1f}x speedup: {error}"
+            res.mismatch = extra.get("mismatch")
+        else:
+            res.warnings.append(f"speedup {res.speedup:.1f}x > {self.cfg.implausible_speedup:g}x: "
+                                f"re-verified on {n} fresh input sets")

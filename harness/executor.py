@@ -1,0 +1,96 @@
+"""The executor seam: run many evaluations, streaming results back as they finish.
+
+``LocalExecutor`` runs a pool of worker threads, each with its own sandbox; every evaluation
+holds one device from the ``DevicePool`` for its whole run, so runs on one device never overlap
+(timings stay clean) while other workers can compile in parallel. A cluster executor (Ray) can
+implement the same ``map`` later without callers knowing.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol
+
+from harness.evaluate import Evaluator
+from harness.reference import ReferenceRun
+from harness.result import EvalResult, Status
+from harness.sandbox import Sandbox
+from kernelbench_tasks.task import Task
+
+
+@dataclass(frozen=True)
+class EvalRequest:
+    task: Task
+    candidate: Path | None  # None: no solution for this task (counted as a failure)
+
+
+class Executor(Protocol):
+    def map(self, requests: Iterable[EvalRequest]) -> Iterator[tuple[EvalRequest, EvalResult]]: ...
+
+    def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun: ...
+
+    def close(self) -> None: ...
+
+
+class DevicePool:
+    def __init__(self, devices: list[str]):
+        self._free: queue.Queue[str] = queue.Queue()
+        for d in devices:
+            self._free.put(d)
+
+    @contextmanager
+    def lease(self):
+        dev = self._free.get()
+        try:
+            yield dev
+        finally:
+            self._free.put(dev)
+
+
+class LocalExecutor:
+    def __init__(self, evaluator: Evaluator, sandbox_factory: Callable[[], Sandbox], *, workers: int = 1,
+                 devices: list[str] | None = None):
+        self.evaluator = evaluator
+        self.devices = DevicePool(devices or evaluator.backend.devices())
+        self._factory = sandbox_factory
+        self._workers = max(1, workers)
+        self._local = threading.local()
+        self._sandboxes: list[Sandbox] = []
+        self._lock = threading.Lock()
+
+    def _sandbox(self) -> Sandbox:
+        sb = getattr(self._local, "sandbox", None)
+        if sb is None:
+            sb = self._factory()
+            self._local.sandbox = sb
+            with self._lock:
+                self._sandboxes.append(sb)
+        return sb
+
+    def evaluate(self, req: EvalRequest) -> EvalResult:
+        if req.candidate is None:
+            return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
+                              rung="static", error="no solution file for this task", level=req.task.level,
+                              size_label=req.task.size_label)
+        with self.devices.lease() as device:
+            return self.evaluator.evaluate(req.task, req.candidate, self._sandbox(), device)
+
+    def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun:
+        """Run (or fetch from cache) the task's reference on a leased device: the baseline."""
+        with self.devices.lease() as device:
+            return self.evaluator.reference(task, self._sandbox(), device, fresh=fresh)
+
+    def map(self, requests: Iterable[EvalRequest]) -> Iterator[tuple[EvalRequest, EvalResult]]:
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="kgepa-eval") as pool:
+            futures = {pool.submit(self.evaluate, r): r for r in requests}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+
+    def close(self) -> None:
+        for sb in self._sandboxes:
+            sb.close()
+        self._sandboxes.clear()

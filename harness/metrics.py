@@ -1,0 +1,33 @@
+"""fast_p and geometric-mean speedup, as KernelBench defines them."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+FAST_P_THRESHOLDS = (0.0, 0.5, 0.8, 1.0, 1.5, 2.0)
+
+
+def fast_p(pairs: Iterable[tuple[bool, float | None]], p: float, n_tasks: int | None = None) -> float:
+    """Share of ALL tasks (failures and missing ones count) that are correct with speedup > p."""
+    pairs = list(pairs)
+    n = n_tasks if n_tasks is not None else len(pairs)
+    if n == 0:
+        return 0.0
+    return sum(1 for ok, s in pairs if ok and s is not None and s > p) / n
+
+
+def geomean(values: Iterable[float]) -> float | None:
+    vals = [v for v in values if v is not None and v > 0]
+    if not vals:
+        return None
+    return math.exp(sum(math.log(v) for v in vals) / len(vals))
+
+
+def summarize(pairs: list[tuple[bool, float | None]], n_tasks: int | None = None) -> dict:
+    n = n_tasks if n_tasks is not None else len(pairs)
+    return {
+        "fast_p": {str(p): fast_p(pairs, p, n) for p in FAST_P_THRESHOLDS},
+        "geomean_speedup": geomean(s for ok, s in pairs if ok),
+        "n_tasks": n,
+        "n_correct": sum(1 for ok, _ in pairs if ok),
+    }

@@ -1,0 +1,45 @@
+"""The sandbox seam: run one prepared job directory in isolation and report how it ended.
+
+``Sandbox`` is the interface the evaluator talks to; ``LocalProcessSandbox`` (a fork server with
+namespaces and dropped capabilities) is the embedded implementation. A container-based sandbox can
+implement the same two methods later without the evaluator knowing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass
+class SandboxJob:
+    job_dir: Path
+    # Seconds allowed per phase announced by the worker ("start", "load", "correctness", "timing"...);
+    # "default" applies to phases not listed.
+    phase_timeouts: dict[str, float] = field(default_factory=lambda: {"default": 120.0})
+
+
+@dataclass
+class SandboxOutcome:
+    exit_code: int | None
+    signal: int | None
+    timed_out: bool
+    last_phase: str
+    wall_s: float
+    markers: list[tuple[str, float]]  # (name, seconds since job start) as seen from outside
+    cpu_s: float = 0.0
+    maxrss_kb: int = 0
+    isolation: dict = field(default_factory=dict)
+
+    def window(self, begin: str, end: str) -> float | None:
+        """Seconds between two markers, measured by the parent's clock."""
+        times = dict(self.markers)
+        if begin in times and end in times:
+            return times[end] - times[begin]
+        return None
+
+
+class Sandbox(Protocol):
+    def run(self, job: SandboxJob) -> SandboxOutcome: ...
+
+    def close(self) -> None: ...

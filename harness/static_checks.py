@@ -1,0 +1,104 @@
+"""Static checks on candidate source, run in the parent before any candidate code executes.
+
+This is the layer the candidate cannot alter. Candidates may only import kernel-writing modules,
+may not run dynamic code, touch private or dunder attributes, patch modules, do file or process
+I/O, or start threads; embedded C++/CUDA sources may not do I/O, read the environment, start
+threads or include files by path. Everything the runtime guards check is backed by this layer.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+ALLOWED_IMPORTS = ("torch", "torch.nn", "torch.nn.functional", "torch.utils.cpp_extension", "math",
+                   "harness.native", "typing", "__future__", "triton", "triton.language", "functools",
+                   "dataclasses")
+_FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "open", "globals", "locals", "vars",
+                    "getattr", "setattr", "delattr", "breakpoint", "input", "exit", "quit", "memoryview"}
+_ALLOWED_DUNDERS = {"__init__", "__name__", "__doc__"}
+_SOURCE_RULES = [
+    (re.compile(r"#\s*include\s*[<\"](thread|future|pthread\.h|unistd\.h|sys/[\w/.]+|fcntl\.h|dlfcn\.h"
+                r"|fstream|filesystem|netinet/[\w.]+|arpa/[\w.]+|sys/socket\.h|signal\.h|spawn\.h)[>\"]"),
+     "includes a header for threads, processes, files or sockets"),
+    (re.compile(r"#\s*include\s*[<\"](/|[^>\"]*\.\.)"), "includes a file by absolute or parent path"),
+    (re.compile(r"\b(fopen|freopen|open|openat|creat|popen|system|fork|vfork|execv\w*|execl\w*|dlopen|dlsym"
+                r"|syscall|socket|connect|getenv|secure_getenv|setenv|putenv|ptrace|mmap|mprotect|kill"
+                r"|pthread_create)\s*\("),
+     "calls a process, file, network or environment function"),
+    (re.compile(r"\b(std::thread|std::async|std::jthread|std::ifstream|std::ofstream|std::fstream|environ)\b"),
+     "uses threads, file streams or the environment"),
+    (re.compile(r"/proc/|/dev/|/etc/|/root/|/home/"), "refers to a system path"),
+]
+
+
+@dataclass
+class StaticVerdict:
+    ok: bool
+    status: str = ""  # "invalid" (not valid Python) or "rejected" (breaks the rules)
+    reason: str = ""
+
+
+def _module_aliases(tree: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                names.add(a.asname or a.name)
+    return names
+
+
+def _check_source_strings(tree: ast.AST) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 20:
+            code = re.sub(r"//[^\n]*|/\*.*?\*/", "", node.value, flags=re.S)
+            for rx, why in _SOURCE_RULES:
+                m = rx.search(code)
+                if m:
+                    return f"kernel source {why}: '{m.group(0).strip()}' (line {node.lineno})"
+    return None
+
+
+def check_candidate(source: str, filename: str = "candidate.py") -> StaticVerdict:
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError as e:
+        return StaticVerdict(False, "invalid", f"Python syntax error at line {e.lineno}: {e.msg}")
+    modules = _module_aliases(tree)
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", "?")
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name not in ALLOWED_IMPORTS:
+                    return StaticVerdict(False, "rejected", f"line {line}: import of '{a.name}' is not allowed")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level or node.module not in ALLOWED_IMPORTS:
+                return StaticVerdict(False, "rejected", f"line {line}: import from '{node.module}' is not allowed")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FORBIDDEN_CALLS:
+            return StaticVerdict(False, "rejected", f"line {line}: call to {node.func.id}() is not allowed")
+        elif isinstance(node, ast.Name) and node.id in ("__builtins__", "__loader__", "__spec__"):
+            return StaticVerdict(False, "rejected", f"line {line}: use of {node.id} is not allowed")
+        elif isinstance(node, ast.Attribute):
+            if node.attr.startswith("__") and node.attr not in _ALLOWED_DUNDERS:
+                return StaticVerdict(False, "rejected", f"line {line}: dunder attribute .{node.attr} is not allowed")
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in modules and node.attr.startswith("_"):
+                return StaticVerdict(False, "rejected", f"line {line}: private attribute {root.id}...{node.attr} "
+                                                        "is not allowed")
+            if isinstance(node.ctx, (ast.Store, ast.Del)) and isinstance(root, ast.Name) and root.id in modules:
+                return StaticVerdict(False, "rejected", f"line {line}: assigning to an attribute of module "
+                                                        f"'{root.id}' (monkeypatching) is not allowed")
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            clash = [n for n in node.names if n in modules]
+            if clash:
+                return StaticVerdict(False, "rejected", f"line {line}: rebinding module name {clash[0]} is not allowed")
+    why = _check_source_strings(tree)
+    if why:
+        return StaticVerdict(False, "rejected", why)
+    if not any(isinstance(n, ast.ClassDef) and n.name == "ModelNew" for n in tree.body):
+        return StaticVerdict(False, "invalid", "the candidate defines no top-level class ModelNew")
+    return StaticVerdict(True)

@@ -1,0 +1,45 @@
+"""In-child observers: which torch ops a forward ran, and poisoned memory for unwritten outputs."""
+from __future__ import annotations
+
+import ctypes
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+_M_PERTURB = -6
+_libc = ctypes.CDLL(None)
+
+
+class OpRecorder(TorchDispatchMode):
+    """Records every aten op dispatched while active, including ops called from C++ extensions."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops: set[str] = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops.add(func._schema.name)
+        return func(*args, **(kwargs or {}))
+
+
+def set_cpu_poison(on: bool) -> None:
+    """glibc fills freshly malloc'd memory with a junk byte (0x5A.. as float32 ~1.5e16)."""
+    _libc.mallopt(_M_PERTURB, 0xA5 if on else 0)
+
+
+def poison_device_cache(nbytes: int, device: torch.device) -> None:
+    """Leave NaNs in the CUDA caching allocator's free blocks so torch.empty returns NaN garbage."""
+    if device.type != "cuda" or nbytes <= 0:
+        return
+    junk = torch.full(((nbytes + 3) // 4 * 2,), float("nan"), device=device)
+    del junk
+
+
+def storage_span(t: torch.Tensor) -> tuple[int, int]:
+    s = t.untyped_storage()
+    return s.data_ptr(), s.data_ptr() + s.nbytes()
+
+
+def overlaps(a: torch.Tensor, b: torch.Tensor) -> bool:
+    (a0, a1), (b0, b1) = storage_span(a), storage_span(b)
+    return a0 < b1 and b0 < a1 and a1 > a0 and b1 > b0

@@ -1,0 +1,69 @@
+"""How a candidate's build calls resolve inside the sandbox.
+
+During capture, ``harness.native.load_*`` and ``torch.utils.cpp_extension.load_inline`` only record
+their requests; during the run they load the artifact the parent built for that exact request.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+
+from torch.utils import cpp_extension
+
+from harness import native
+from harness.build import BuildRequest
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, str):
+        return (x,)
+    if isinstance(x, dict):
+        return tuple(x)
+    return tuple(x)
+
+
+def request_from_load_inline(name, cpp_sources, cuda_sources=None, functions=None, extra_cflags=None,
+                             extra_cuda_cflags=None, extra_ldflags=None, extra_include_paths=None,
+                             **_ignored) -> BuildRequest:
+    if extra_include_paths:
+        raise ValueError("load_inline: extra_include_paths is not allowed in the harness")
+    return BuildRequest(kind="load_inline", name=str(name), sources=_as_tuple(cpp_sources),
+                        cuda_sources=_as_tuple(cuda_sources), functions=_as_tuple(functions),
+                        extra_cflags=_as_tuple(extra_cflags), extra_cuda_cflags=_as_tuple(extra_cuda_cflags))
+
+
+def install_capture(requests: list[BuildRequest]) -> None:
+    def record(req):
+        requests.append(req)
+        return None
+
+    def load_inline(*args, **kwargs):
+        req = request_from_load_inline(*args, **kwargs)
+        requests.append(req)
+        return native._NotBuilt(req.name)
+
+    native._resolver = record
+    cpp_extension.load_inline = load_inline
+
+
+def install_artifacts(artifacts: dict[str, str]) -> None:
+    def artifact(req: BuildRequest) -> str:
+        path = artifacts.get(req.key)
+        if path is None:
+            raise RuntimeError(f"kernel '{req.name}' was not built: its source or flags differ between "
+                               "import-time runs (build requests must be deterministic)")
+        return path
+
+    def load_inline(*args, **kwargs):
+        req = request_from_load_inline(*args, **kwargs)
+        path = artifact(req)
+        loader = importlib.machinery.ExtensionFileLoader(req.name, path)
+        spec = importlib.util.spec_from_file_location(req.name, path, loader=loader)
+        mod = importlib.util.module_from_spec(spec)
+        loader.exec_module(mod)
+        return mod
+
+    native._resolver = artifact
+    cpp_extension.load_inline = load_inline

@@ -1,0 +1,81 @@
+"""Entry point of a sandbox child: read job.json, run the role, write result.json last."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import torch
+
+from harness.messages import trim_traceback
+
+
+class Markers:
+    """Phase and timing markers written to a FIFO the parent reads (and timestamps) live."""
+
+    def __init__(self, path: Path):
+        try:
+            self._fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            self._fd = None
+        self.phase = "start"
+
+    def mark(self, name: str) -> None:
+        if self._fd is not None:
+            try:
+                os.write(self._fd, (name + "\n").encode())
+            except OSError:
+                pass
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        self.mark("phase:" + phase)
+
+
+def configure_torch(job: dict) -> torch.device:
+    torch.set_num_threads(int(job.get("threads") or 1))
+    allow_tf32 = bool(job.get("allow_tf32", False))
+    torch.backends.cuda.matmul.allow_tf32 = allow_tf32
+    torch.backends.cudnn.allow_tf32 = allow_tf32
+    torch.set_float32_matmul_precision("high" if allow_tf32 else "highest")
+    device = torch.device(job.get("device", "cpu"))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    return device
+
+
+def run_job(job_dir: str, isolation: dict | None = None) -> int:
+    jd = Path(job_dir)
+    job = json.loads((jd / "job.json").read_text())
+    markers = Markers(jd / "markers")
+    result: dict = {"isolation": isolation or {}}
+    try:
+        device = configure_torch(job)
+        role = job["role"]
+        if role == "reference":
+            from harness.worker.reference import run_reference
+            result.update(run_reference(job, jd, device, markers))
+        elif role == "capture":
+            from harness.worker.candidate import capture
+            result.update(capture(job, markers))
+        elif role == "candidate":
+            from harness.worker.candidate import run_candidate
+            result.update(run_candidate(job, jd, device, markers))
+        else:
+            raise ValueError(f"unknown role {role!r}")
+    except BaseException as e:  # noqa: BLE001 - candidate code may raise anything, SystemExit included
+        tb = traceback.format_exc()
+        result["error"] = {"type": type(e).__name__, "message": str(e)[:2000], "phase": markers.phase,
+                           "traceback": trim_traceback(tb, keep_files=(str(job.get("candidate_path", "\0")),
+                                                                       str(job.get("task_path", "\0"))))}
+    tmp = jd / "result.json.tmp"
+    tmp.write_text(json.dumps(result, default=str))
+    os.replace(tmp, jd / "result.json")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":  # standalone use (e.g. under a profiler): python -m harness.worker.main JOB_DIR
+    raise SystemExit(run_job(sys.argv[1]))

@@ -1,0 +1,221 @@
+"""``kernelgepa`` command line: tasks, eval, baseline. Bad input gets one line, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def _add_task_args(p: argparse.ArgumentParser, *, positional: bool = False) -> None:
+    if positional:
+        p.add_argument("path", nargs="?", default=str(SUITE_DIR),
+                       help="task file, folder, or KernelBench checkout (default: the built-in suite)")
+    else:
+        p.add_argument("--tasks", default=str(SUITE_DIR),
+                       help="task file, folder, or KernelBench checkout (default: the built-in suite)")
+    p.add_argument("--profile", help="size profile from the tasks' SIZE_PROFILES (e.g. gpu)")
+    p.add_argument("--shrink-to", metavar="SIZE", help="shrink size constants until inputs fit, e.g. 64MB")
+
+
+def _add_eval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
+    p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
+    p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
+    p.add_argument("--compile-baseline", action="store_true", help="also time torch.compile of the reference")
+    p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
+    p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
+    p.add_argument("--json", metavar="OUT", help="write results as JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="kernelgepa", description="Kernel optimization with GEPA: tasks, harness, search.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("tasks", help="list tasks with level, input shapes and load errors (no timing)")
+    _add_task_args(t, positional=True)
+    t.add_argument("--json", metavar="OUT", help="write the task list as JSON")
+
+    e = sub.add_parser("eval", help="evaluate solution files (DIR/<task>.py) against the tasks' references")
+    _add_task_args(e)
+    e.add_argument("--solutions", help="folder with <task>.py solution files "
+                                       "(default: the shipped examples for the backend)")
+    _add_eval_args(e)
+
+    b = sub.add_parser("baseline", help="measure and cache the reference timings")
+    _add_task_args(b)
+    _add_eval_args(b)
+    b.add_argument("--fresh", action="store_true", help="measure again even if cached")
+    return ap
+
+
+def _load(args):
+    from kernelbench_tasks import TaskLoadError, load_tasks, parse_size
+
+    try:
+        shrink = parse_size(args.shrink_to) if args.shrink_to else None
+    except ValueError as e:
+        raise UsageError(f"--shrink-to: {e}") from None
+    path = getattr(args, "path", None) or args.tasks
+    try:
+        return load_tasks(path, profile=args.profile, shrink_to=shrink)
+    except TaskLoadError as e:
+        raise UsageError(str(e)) from None
+
+
+def _write_json(path: str, obj: dict) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(obj, indent=2, default=str))
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}") from None
+
+
+def cmd_tasks(args) -> int:
+    from kernelgepa.tables import print_tasks
+
+    tasks = _load(args)
+    print_tasks(tasks)
+    if args.json:
+        _write_json(args.json, {"tasks": [{"name": t.name, "level": t.level, "status": t.status, "error": t.error,
+                                           "inputs": [str(s) for s in t.inputs], "size_label": t.size_label,
+                                           "overrides": t.overrides, "path": str(t.path)} for t in tasks]})
+    return 0
+
+
+def _evaluator(args):
+    from harness.backends import get_backend
+    from harness.config import EvalConfig
+    from harness.evaluate import Evaluator
+
+    if args.trials < 1 or args.workers < 1 or (args.threads is not None and args.threads < 1):
+        raise UsageError("--trials, --workers and --threads must be positive")
+    cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(), compile_baseline=args.compile_baseline,
+                     allow_tf32=args.allow_tf32)
+    return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)
+
+
+def _executor(ev, args):
+    from harness.executor import LocalExecutor
+    from harness.sandbox.local import LocalProcessSandbox
+
+    return LocalExecutor(ev, lambda: LocalProcessSandbox(threads=ev.cfg.threads), workers=args.workers)
+
+
+def cmd_eval(args) -> int:
+    from harness.executor import EvalRequest
+    from harness.metrics import summarize
+    from kernelgepa.tables import print_results, progress
+
+    sol_dir = Path(args.solutions) if args.solutions else EXAMPLES_DIR / args.backend
+    if not sol_dir.is_dir():
+        raise UsageError(f"--solutions: not a directory: {sol_dir}")
+    tasks = _load(args)
+    ev = _evaluator(args)
+    ex = _executor(ev, args)
+    reqs = [EvalRequest(t, (sol_dir / f"{t.name}.py") if (sol_dir / f"{t.name}.py").is_file() else None)
+            for t in tasks]
+    results = []
+    try:
+        with progress(len(reqs), "evaluating") as advance:
+            for req, res in ex.map(reqs):
+                results.append(res)
+                advance(f"{res.task}: {res.status.value}")
+    finally:
+        ex.close()
+    order = {t.name: i for i, t in enumerate(tasks)}
+    results.sort(key=lambda r: order.get(r.task, 0))
+    summary = _summary(results, summarize)
+    print_results(results, summary)
+    if args.json:
+        _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
+                                "meta": _meta(ev, args)})
+    return 0
+
+
+def _summary(results, summarize) -> dict:
+    labels = sorted({r.size_label for r in results})
+    summary = summarize([(r.correct, r.speedup) for r in results])
+    summary["size_labels"] = labels
+    if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
+        summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
+                                    for lab in labels}
+    return summary
+
+
+def _meta(ev, args) -> dict:
+    import platform
+
+    import torch
+
+    devs = ev.backend.devices()
+    return {"backend": ev.backend.name, "device": ev.backend.device_name(devs[0]), "torch": torch.__version__,
+            "python": platform.python_version(), "threads": ev.cfg.threads, "trials": ev.cfg.trials,
+            "tf32": ev.cfg.allow_tf32}
+
+
+def cmd_baseline(args) -> int:
+    from harness.reference import ReferenceFailed
+    from kernelgepa.tables import print_baselines, progress
+
+    tasks = _load(args)
+    ev = _evaluator(args)
+    if not ev.backend.can_run:
+        raise UsageError(f"the {args.backend} backend cannot run here ({ev.backend.not_run_reason})")
+    ex = _executor(ev, args)
+    rows = []
+    try:
+        with progress(len(tasks), "baseline") as advance:
+            for t in tasks:
+                row = {"name": t.name, "level": t.level, "size_label": t.size_label}
+                if t.status != "loaded":
+                    row.update(status=t.status, error=t.error)
+                else:
+                    try:
+                        ref = ex.reference(t, fresh=args.fresh)
+                        tm = ref.timing
+                        row.update(status="ok", baseline_ms=tm.median_ms if tm else None,
+                                   spread={"min_ms": tm.min_ms, "max_ms": tm.max_ms, "cv": tm.cv, "reps": tm.reps} if tm else None,
+                                   warnings=ref.warnings)
+                    except ReferenceFailed as e:
+                        row.update(status="error", error=str(e))
+                rows.append(row)
+                advance(f"{t.name}: {row['status']}")
+    finally:
+        ex.close()
+    print_baselines(rows)
+    if args.json:
+        _write_json(args.json, {"baselines": rows, "meta": _meta(ev, args)})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline}[args.cmd]
+    try:
+        return handler(args)
+    except UsageError as e:
+        print(f"kernelgepa: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kernelgepa: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - environment problems (no compiler, sandbox cannot start) get one line
+        from harness.sandbox.local import SandboxStartError
+
+        if isinstance(e, SandboxStartError):
+            print(f"kernelgepa: error: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Terminal tables and progress for the CLI (rich)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console()
+_STATUS_STYLE = {"ok": "green", "loaded": "green", "compiled_only": "cyan", "incorrect": "yellow",
+                 "rejected": "red", "skipped": "dim", "error": "red"}
+
+
+def _fmt(x, spec=".3f") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+@contextmanager
+def progress(total: int, label: str):
+    """Yields advance(description); a live bar on a terminal, silent otherwise."""
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        tid = bar.add_task(label, total=total)
+
+        def advance(desc: str) -> None:
+            bar.update(tid, advance=1, description=f"{label}: {desc}")
+
+        yield advance
+
+
+def print_tasks(tasks) -> None:
+    t = Table(title=f"{len(tasks)} tasks")
+    for col in ("level", "task", "status", "inputs", "sizes", "problem"):
+        t.add_column(col, overflow="fold")
+    for task in tasks:
+        t.add_row(str(task.level or "-"), task.name, f"[{_STATUS_STYLE.get(task.status, '')}]{task.status}",
+                  ", ".join(map(str, task.inputs)), task.size_label, task.error or "")
+    console.print(t)
+
+
+def print_results(results, summary: dict) -> None:
+    t = Table(title="evaluation")
+    for col in ("level", "task", "status", "baseline ms", "kernel ms", "speedup", "compile s", "note"):
+        t.add_column(col, overflow="fold")
+    for r in results:
+        note = r.error or "; ".join(r.warnings) or ""
+        t.add_row(str(r.level or "-"), r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}",
+                  _fmt(r.baseline_ms), _fmt(r.kernel_ms), _fmt(r.speedup, ".2f") + ("x" if r.speedup else ""),
+                  _fmt(r.compile_s, ".1f"), note[:160])
+    console.print(t)
+    fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in summary["fast_p"].items())
+    gm = summary["geomean_speedup"]
+    console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]  {fp}  "
+                  f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
+
+
+def print_baselines(rows: list[dict]) -> None:
+    t = Table(title="reference baselines")
+    for col in ("level", "task", "status", "median ms", "min ms", "max ms", "cv", "reps", "note"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        s = r.get("spread") or {}
+        t.add_row(str(r.get("level") or "-"), r["name"], r["status"], _fmt(r.get("baseline_ms")), _fmt(s.get("min_ms")),
+                  _fmt(s.get("max_ms")), _fmt(s.get("cv"), ".2f"), str(s.get("reps", "-")),
+                  (r.get("error") or "; ".join(r.get("warnings") or []))[:120])
+    console.print(t)

@@ -1,0 +1,75 @@
+"""Shared fixtures: one real sandbox and evaluator per session, small timing budgets for speed."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.backends import get_backend
+from harness.config import EvalConfig, TimingConfig
+from harness.evaluate import Evaluator
+from harness.sandbox.local import LocalProcessSandbox
+from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR, load_task
+
+CANDIDATES = Path(__file__).parent / "harness" / "candidates"
+
+
+def fast_config(**kw) -> EvalConfig:
+    base = dict(trials=3, threads=2, timing=TimingConfig(warmup=2, min_reps=5, max_reps=30, target_s=0.1, audits=2),
+                run_timeout_s=60, load_timeout_s=60)
+    base.update(kw)
+    return EvalConfig(**base)
+
+
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("kgepa-cache")
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    sb = LocalProcessSandbox(threads=2)
+    yield sb
+    sb.close()
+
+
+@pytest.fixture(scope="session")
+def cpu_eval(cache_root) -> Evaluator:
+    return Evaluator(get_backend("cpu"), fast_config(), cache_root=cache_root)
+
+
+@pytest.fixture(scope="session")
+def task():
+    """Load a suite task by stem, e.g. task('1_ReLU')."""
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            [path] = [p for p in SUITE_DIR.rglob(f"{name}.py")]
+            cache[name] = load_task(path)
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture
+def candidate(tmp_path):
+    """Path of a candidate file from tests/harness/candidates, formatted with keyword values."""
+    def get(name: str, **fmt) -> Path:
+        src = (CANDIDATES / f"{name}.py").read_text()
+        if fmt:
+            src = src.format(**fmt)
+        out = tmp_path / f"{name}.py"
+        out.write_text(src)
+        return out
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def examples() -> Path:
+    return EXAMPLES_DIR
+
+
+requires_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")

@@ -1,0 +1,170 @@
+"""The ladder end to end on real compilers and real processes: honest, broken and cheating kernels."""
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from harness.result import Status
+from kernelbench_tasks import EXAMPLES_DIR
+
+
+def run(cpu_eval, sandbox, task, path):
+    return cpu_eval.evaluate(task, path, sandbox, "cpu")
+
+
+@pytest.mark.parametrize("name", ["1_ReLU", "5_Softmax", "6_LayerNorm", "10_RMSNorm", "1_Linear_Bias_ReLU"])
+def test_honest_examples_pass_with_measured_speedup(cpu_eval, sandbox, task, name):
+    r = run(cpu_eval, sandbox, task(name), EXAMPLES_DIR / "cpu" / f"{name}.py")
+    assert r.status == Status.OK, (r.error, r.messages)
+    assert r.correct and r.rung == "timing"
+    assert r.kernel.reps >= 5 and r.baseline.reps >= 5
+    assert r.speedup == pytest.approx(r.baseline.median_ms / r.kernel.median_ms)
+    assert 0.05 < r.speedup < 50  # a real measurement, either direction
+    assert r.sandbox["network_isolated"] and r.sandbox["caps_dropped"]
+
+
+def test_compile_error_carries_the_compilers_message(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("compile_error"))
+    assert r.status == Status.COMPILE_ERROR and r.rung == "compile"
+    assert "undeclared_name" in r.messages and "error" in r.messages
+    assert "was not declared" in r.error or "error" in r.error
+
+
+def test_runtime_error_reports_exception_and_candidate_line(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("runtime_error"))
+    assert r.status == Status.RUNTIME_ERROR and r.rung == "correctness"
+    assert "kernel launch configuration is invalid" in r.error
+    assert "runtime_error.py" in r.messages and "torch/" not in r.messages
+
+
+def test_wrong_values_are_incorrect_with_location(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("wrong_values"))
+    assert r.status == Status.INCORRECT
+    mm = r.mismatch
+    assert mm.n_bad > 0 and mm.max_abs_err > 1e-3 and mm.where is not None
+    assert mm.expected == 0.0 and mm.got < 0
+
+
+def test_hang_times_out_and_the_next_evaluation_still_runs(cache_root, sandbox, task, candidate):
+    from harness.backends import get_backend
+    from harness.evaluate import Evaluator
+    from tests.conftest import fast_config
+
+    ev = Evaluator(get_backend("cpu"), fast_config(run_timeout_s=3), cache_root=cache_root)
+    r = ev.evaluate(task("1_ReLU"), candidate("hang"), sandbox, "cpu")
+    assert r.status == Status.TIMEOUT and r.rung == "correctness"
+    assert r.wall_s < 30
+    ok = ev.evaluate(task("1_ReLU"), candidate("relu_ok"), sandbox, "cpu")
+    assert ok.status == Status.OK
+
+
+def test_segfault_is_crashed_with_signal(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("segfault"))
+    assert r.status == Status.CRASHED and "SIGSEGV" in r.error
+
+
+@pytest.mark.parametrize("name, status, words", [
+    ("uses_torch_op", Status.REJECTED, "aten::relu"),
+    ("hides_torch_op", Status.REJECTED, "getattr"),
+    ("try_fallback", Status.REJECTED, "aten::clamp_min"),
+    ("alias_input", Status.REJECTED, "in place"),
+    ("lazy_output", Status.REJECTED, "not a plain torch.Tensor"),
+    ("cache_by_pointer", Status.INCORRECT, ""),
+    ("half_written", Status.INCORRECT, ""),
+])
+def test_cheats_are_rejected_or_incorrect(cpu_eval, sandbox, task, candidate, name, status, words):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate(name))
+    assert r.status == status, (r.status, r.error)
+    assert words in (r.error or "")
+
+
+def test_all_zero_softmax_fails_despite_tiny_outputs(cpu_eval, sandbox, task, candidate):
+    # Rows of 8192: outputs ~1e-4, so |0 - y| <= 1e-4 + 1e-4|y| alone would let zeros through.
+    r = run(cpu_eval, sandbox, task("5_Softmax"), candidate("softmax_zeros"))
+    assert r.status in (Status.INCORRECT, Status.REJECTED)
+    # with the op check off, correctness alone must still catch it
+    from harness.backends import get_backend
+    from harness.evaluate import Evaluator
+    from tests.conftest import fast_config
+
+    lax = Evaluator(get_backend("cpu"), fast_config(allowed_ops=cpu_eval.cfg.allowed_ops | {"aten::zeros_like"}),
+                    cache_root=cpu_eval.cache_root)
+    r2 = lax.evaluate(task("5_Softmax"), candidate("softmax_zeros"), sandbox, "cpu")
+    assert r2.status == Status.INCORRECT and "rel L2 err 1" in r2.error
+
+
+def test_lower_precision_matmul_fails_fp32_tolerance(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("7_MatMul"), candidate("low_precision_matmul"))
+    assert r.status == Status.INCORRECT, r.error
+
+
+# ---- runtime layers hold even with the static gate switched off ---------------------------------
+@pytest.fixture(scope="module")
+def open_eval(cache_root):
+    from harness.backends import get_backend
+    from harness.evaluate import Evaluator
+    from tests.conftest import fast_config
+
+    return Evaluator(get_backend("cpu"), fast_config(static_checks=False), cache_root=cache_root)
+
+
+def test_candidate_cannot_read_parent_secret(open_eval, task, candidate, monkeypatch):
+    from harness.sandbox.local import LocalProcessSandbox
+
+    secret = "sk-test-9f8e7d6c5b4a"
+    monkeypatch.setenv("KGEPA_TEST_API_KEY", secret)
+    sb = LocalProcessSandbox(threads=1)  # started while the secret is in our environment
+    try:
+        r = open_eval.evaluate(task("1_ReLU"), candidate("steal_secret", secret=secret), sb, "cpu")
+    finally:
+        sb.close()
+    assert r.status == Status.RUNTIME_ERROR
+    assert "secret not found" in r.error
+    assert secret not in repr(r.to_dict())
+
+
+def test_candidate_has_no_network(open_eval, sandbox, task, candidate):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    srv.settimeout(0.5)
+    port = srv.getsockname()[1]
+    accepted = []
+
+    def accept():
+        try:
+            accepted.append(srv.accept())
+        except OSError:
+            pass
+
+    th = threading.Thread(target=accept)
+    th.start()
+    r = open_eval.evaluate(task("1_ReLU"), candidate("network", port=port), sandbox, "cpu")
+    th.join()
+    srv.close()
+    assert "network blocked" in r.error, r.error
+    assert not accepted
+
+
+def test_patched_timer_is_caught_by_outside_clock(open_eval, sandbox, task, candidate):
+    r = open_eval.evaluate(task("1_ReLU"), candidate("patch_timer"), sandbox, "cpu")
+    assert r.status == Status.REJECTED and "wall clock" in r.error
+
+
+def test_patched_torch_cannot_change_the_verdict(open_eval, sandbox, task, candidate):
+    r = open_eval.evaluate(task("1_ReLU"), candidate("patch_torch"), sandbox, "cpu")
+    assert r.status in (Status.INCORRECT, Status.REJECTED)
+
+
+def test_work_left_running_after_forward_is_caught(open_eval, sandbox, task, candidate):
+    r = open_eval.evaluate(task("1_ReLU"), candidate("background_thread"), sandbox, "cpu")
+    assert r.status in (Status.REJECTED, Status.INCORRECT)
+    assert r.status == Status.INCORRECT or "after forward returned" in r.error
+
+
+def test_output_flood_is_capped(cpu_eval, sandbox, task, candidate):
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("spam_output"))
+    assert r.status in (Status.OK, Status.CRASHED, Status.TIMEOUT)
+    assert len(r.messages) < 10_000
