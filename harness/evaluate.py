@@ -5,13 +5,15 @@ parent, from files the sandboxed child wrote: the child never says "correct" or 
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from harness.backends.base import Backend
-from harness.build import BuildError, BuildRequest, default_cache_dir
+from harness.build import BuildError, Builder, BuildRequest, default_cache_dir
 from harness.compare import compare
 from harness.config import EvalConfig
+from harness.devices import DevicePool, as_pool
 from harness.jobs import JobReport, JobRunner
 from harness.messages import format_resources
 from harness.reference import ReferenceFailed, ReferenceRun, run_reference
@@ -41,15 +43,17 @@ class Evaluator:
                              self.backend.device_name(device), self.seeds(self.cfg.trials),
                              timed=self.cfg.time_kernels, fresh=fresh)
 
-    def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, device: str) -> EvalResult:
+    def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, devices: str | DevicePool) -> EvalResult:
+        """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers
+        (a device is leased only while the reference or the built candidate runs)."""
         t0 = time.perf_counter()
-        res = self._evaluate(task, Path(candidate).resolve(), sandbox, device)
+        res = self._evaluate(task, Path(candidate).resolve(), sandbox, as_pool(devices))
         res.wall_s = time.perf_counter() - t0
         res.size_label, res.level = task.size_label, task.level
         return res
 
     # ---- the ladder ---------------------------------------------------------------------------
-    def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, device: str) -> EvalResult:
+    def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, pool: DevicePool) -> EvalResult:
         def result(status: Status, rung: str, error: str | None = None, **kw) -> EvalResult:
             return EvalResult(task=task.name, backend=self.backend.name, status=status, rung=rung, error=error, **kw)
 
@@ -64,51 +68,31 @@ class Evaluator:
             if not verdict.ok:
                 return result(Status(verdict.status), "static", verdict.reason)
 
-        # capture build requests (no device needed), then build them here, outside the candidate
-        cap = self.runner.run(sandbox, {"role": "capture", "device": "cpu", "threads": 1,
-                                        "candidate_path": str(cand)}, self.cfg.phase_timeouts())
-        self.runner.discard(cap)
-        fail = cap.failure()
-        if fail:
-            return result(Status(fail[0]), "load", fail[2], messages=cap.messages(), sandbox=cap.outcome.isolation)
-        try:
-            requests = [BuildRequest.from_dict(r) for r in cap.result.get("requests", [])]
-        except (KeyError, TypeError, ValueError) as e:
-            return result(Status.INVALID, "compile", f"malformed build request: {e}")
-        if not requests and cap.result.get("import_error"):
-            return result(Status.RUNTIME_ERROR, "load", cap.result["import_error"].splitlines()[0][:500],
-                          messages=cap.result["import_error"])
-        artifacts, resources, compile_s, logs = {}, [], 0.0, []
-        for req in requests:
-            refusal = self.backend.check_request(req)
-            if refusal:
-                return result(Status.INVALID, "compile", refusal)
+        session = RunSession(self.builder, self.backend, pool)
+        ref = None
+        if self.backend.can_run:
             try:
-                b = self.builder.build(req)
-            except BuildError as e:
-                return result(Status.REJECTED, "compile", str(e))
-            compile_s += 0.0 if b.cached else b.seconds
-            resources += b.resources
-            if b.log:
-                logs.append(b.log)
-            if not b.ok:
-                first = next((l for l in b.log.splitlines() if "error" in l.lower()), b.log[:200])
-                return result(Status.COMPILE_ERROR, "compile", first.strip()[:500], messages=b.log,
-                              compile_s=compile_s)
-            artifacts[req.key] = b.artifact
-        if not self.backend.can_run:
+                with pool.lease() as device:
+                    ref = self.reference(task, sandbox, device)
+            except ReferenceFailed as e:
+                return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
+        run, verdict = self._run_candidate(cand, ref, {}, sandbox, self.cfg.trials, task.tolerance,
+                                           timed=self.cfg.time_kernels, session=session)
+        if session.failure:
+            status, error, messages = session.failure
+            return result(status, "compile", error, messages=messages, compile_s=session.compile_s)
+        if ref is None:  # a machine that can compile this backend's kernels but not run them
+            fail = run.failure()
+            if fail:
+                return result(Status(fail[0]), fail[1], fail[2], messages=run.messages())
+            if not session.artifacts:
+                return result(Status.INVALID, "compile", "the candidate builds no kernel", messages=run.messages())
             return result(Status.COMPILED_ONLY, "compile", self.backend.not_run_reason,
-                          messages="\n".join(logs) + ("\n" + format_resources(resources) if resources else ""),
-                          resources=resources, compile_s=compile_s)
-
-        try:
-            ref = self.reference(task, sandbox, device)
-        except ReferenceFailed as e:
-            return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
+                          messages=session.log + ("\n" + format_resources(session.resources) if session.resources else ""),
+                          resources=session.resources, compile_s=session.compile_s)
+        resources, compile_s, artifacts = session.resources, session.compile_s, session.artifacts
         common = dict(resources=resources, compile_s=compile_s, baseline=ref.timing,
                       compile_baseline=ref.compile_timing)
-        run, verdict = self._run_candidate(cand, ref, artifacts, device, sandbox, self.cfg.trials, task.tolerance,
-                                           timed=self.cfg.time_kernels)
         if verdict:
             status, rung, error, extra = verdict
             return result(status, rung, error, sandbox=run.isolation, **extra, **common)
@@ -118,22 +102,30 @@ class Evaluator:
         if kernel and ref.timing and kernel.median_ms > 0:
             res.speedup = ref.timing.median_ms / kernel.median_ms
             if res.speedup > self.cfg.implausible_speedup:
-                self._reverify(res, cand, task, artifacts, device, sandbox)
+                self._reverify(res, cand, task, artifacts, pool, sandbox)
         if res.status == Status.OK and kernel:
             from harness.profile import profile_candidate
-            res.profile = profile_candidate(self, task, cand, artifacts, device)
+            with pool.lease() as device:
+                res.profile = profile_candidate(self, task, cand, artifacts, device)
             if res.profile:
                 res.rung = "profile"
         return res
 
-    def _run_candidate(self, cand: Path, ref: ReferenceRun, artifacts: dict, device: str, sandbox: Sandbox,
-                       n_trials: int, task_tol: dict | None, *, timed: bool):
-        job = {"role": "candidate", "device": device, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
-               "candidate_path": str(cand), "ref_dir": str(ref.dir), "artifacts": artifacts,
-               "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
-               "timing": self.cfg.timing.to_dict(), "expected_out_bytes": ref.output_bytes}
-        report = self.runner.run(sandbox, job, self.cfg.phase_timeouts())
+    def _run_candidate(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, sandbox: Sandbox,
+                       n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession"):
+        """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
+        asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
+        job = {"role": "candidate", "device": None, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
+               "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
+               "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
+               "timing": self.cfg.timing.to_dict(), "expected_out_bytes": ref.output_bytes if ref else 0}
         try:
+            report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
+        finally:
+            session.close()
+        try:
+            if ref is None or session.failure:
+                return report, None
             return report, self._judge(report, ref, n_trials, task_tol)
         finally:
             self.runner.discard(report)
@@ -177,22 +169,24 @@ class Evaluator:
         if timing:
             window = report.outcome.window("timing_begin", "timing_end")
             loop_s, sum_s = float(timing.get("loop_s", 0)), float(timing.get("sum_s", 0))
-            if sum_s > loop_s * 1.05 + 1e-3 or (window is not None and loop_s < 0.5 * window - 0.02):
+            if sum_s > loop_s * 1.05 + 1e-3 or (window is not None and loop_s < 0.5 * window - 0.005):
                 return (Status.REJECTED, "timing", f"reported timings are inconsistent with the wall clock "
                         f"(reps {sum_s:.3f}s, loop {loop_s:.3f}s, seen from outside {window or 0:.3f}s)", {})
         return None
 
-    def _reverify(self, res: EvalResult, cand: Path, task: Task, artifacts: dict, device: str,
+    def _reverify(self, res: EvalResult, cand: Path, task: Task, artifacts: dict, pool: DevicePool,
                   sandbox: Sandbox) -> None:
         """An implausible speedup is checked again on many fresh inputs before it is believed."""
         n = self.cfg.reverify_trials
         try:
-            ref = run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
-                                self.backend.device_name(device), self.seeds(n, offset=10_000), timed=False)
+            with pool.lease() as device:
+                ref = run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
+                                    self.backend.device_name(device), self.seeds(n, offset=10_000), timed=False)
         except ReferenceFailed as e:
             res.warnings.append(f"could not re-verify implausible speedup: {e}")
             return
-        _, verdict = self._run_candidate(cand, ref, artifacts, device, sandbox, n, task.tolerance, timed=False)
+        _, verdict = self._run_candidate(cand, ref, artifacts, sandbox, n, task.tolerance, timed=False,
+                                         session=RunSession(self.builder, self.backend, pool))
         if verdict:
             status, rung, error, extra = verdict
             res.status, res.rung, res.error = status, rung, f"failed re-verification of a {res.speedup:.1f}x speedup: {error}"
@@ -200,3 +194,65 @@ class Evaluator:
         else:
             res.warnings.append(f"speedup {res.speedup:.1f}x > {self.cfg.implausible_speedup:g}x: "
                                 f"re-verified on {n} fresh input sets")
+
+
+class RunSession:
+    """Answers one candidate run's requests: each kernel build (vetted for the backend, built outside
+    the child, cached) and, once the kernels are built, a device leased from the pool until the run
+    ends. Remembers what happened so the verdict can name the first failure."""
+
+    def __init__(self, builder: Builder, backend: Backend, pool: DevicePool):
+        self.builder, self.backend, self.pool = builder, backend, pool
+        self.device: str | None = None
+        self.artifacts: dict[str, str] = {}
+        self.resources: list[dict] = []
+        self.compile_s = 0.0
+        self.logs: list[str] = []
+        self.failure: tuple[Status, str, str] | None = None
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.logs)
+
+    def answer(self, job_dir: Path, text: str) -> str:
+        if text == "device":
+            if self.device is None:
+                self.device = self.pool.acquire()
+            return json.dumps({"device": self.device})
+        return json.dumps(self._build(job_dir, text))
+
+    def close(self) -> None:
+        if self.device is not None:
+            self.pool.release(self.device)
+            self.device = None
+
+    def _build(self, job_dir: Path, text: str) -> dict:
+        if self.failure:
+            return {"error": self.failure[1]}
+        try:
+            path = job_dir / f"req-{int(text)}.json"
+            if path.stat().st_size > 16 << 20:
+                raise ValueError("request too large")
+            req = BuildRequest.from_dict(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError, OSError) as e:
+            self.failure = (Status.INVALID, f"malformed build request: {e}", "")
+            return {"error": self.failure[1]}
+        refusal = self.backend.check_request(req)
+        if refusal:
+            self.failure = (Status.INVALID, refusal, "")
+            return {"error": refusal}
+        try:
+            b = self.builder.build(req)
+        except BuildError as e:
+            self.failure = (Status.REJECTED, str(e), "")
+            return {"error": str(e)}
+        self.compile_s += 0.0 if b.cached else b.seconds
+        self.resources += b.resources
+        if b.log:
+            self.logs.append(b.log)
+        if not b.ok:
+            first = next((l for l in b.log.splitlines() if "error" in l.lower()), b.log[:200])
+            self.failure = (Status.COMPILE_ERROR, first.strip()[:500], b.log)
+            return {"error": first.strip()[:500]}
+        self.artifacts[req.key] = b.artifact or ""
+        return {"artifact": b.artifact, "run": self.backend.can_run}

@@ -1,20 +1,20 @@
 """The executor seam: run many evaluations, streaming results back as they finish.
 
-``LocalExecutor`` runs a pool of worker threads, each with its own sandbox; every evaluation
-holds one device from the ``DevicePool`` for its whole run, so runs on one device never overlap
-(timings stay clean) while other workers can compile in parallel. A cluster executor (Ray) can
+``LocalExecutor`` runs a pool of worker threads, each with its own sandbox. An evaluation leases a
+device from the shared ``DevicePool`` only for its reference run and for its candidate run after
+the kernels are built, so runs on one device never overlap (timings stay clean) while other
+workers compile in parallel. A cluster executor (Ray) can
 implement the same ``map`` later without callers knowing.
 """
 from __future__ import annotations
 
-import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
+from harness.devices import DevicePool
 from harness.evaluate import Evaluator
 from harness.reference import ReferenceRun
 from harness.result import EvalResult, Status
@@ -34,21 +34,6 @@ class Executor(Protocol):
     def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun: ...
 
     def close(self) -> None: ...
-
-
-class DevicePool:
-    def __init__(self, devices: list[str]):
-        self._free: queue.Queue[str] = queue.Queue()
-        for d in devices:
-            self._free.put(d)
-
-    @contextmanager
-    def lease(self):
-        dev = self._free.get()
-        try:
-            yield dev
-        finally:
-            self._free.put(dev)
 
 
 class LocalExecutor:
@@ -76,8 +61,7 @@ class LocalExecutor:
             return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
                               rung="static", error="no solution file for this task", level=req.task.level,
                               size_label=req.task.size_label)
-        with self.devices.lease() as device:
-            return self.evaluator.evaluate(req.task, req.candidate, self._sandbox(), device)
+        return self.evaluator.evaluate(req.task, req.candidate, self._sandbox(), self.devices)
 
     def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun:
         """Run (or fetch from cache) the task's reference on a leased device: the baseline."""

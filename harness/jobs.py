@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import threading
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -63,11 +64,13 @@ class JobRunner:
         self.work_root.mkdir(parents=True, exist_ok=True)
         self.keep = keep
 
-    def run(self, sandbox: Sandbox, job: dict, timeouts: dict[str, float], keep_dir: bool = False) -> JobReport:
+    def run(self, sandbox: Sandbox, job: dict, timeouts: dict[str, float], on_request=None) -> JobReport:
+        """``on_request(job_dir, text) -> reply line`` answers the child's requests (kernel builds)."""
         jd = self.work_root / uuid.uuid4().hex[:16]
         jd.mkdir(mode=0o700)
         (jd / "job.json").write_text(json.dumps(job))
-        outcome = sandbox.run(SandboxJob(jd, timeouts))
+        handler = (lambda text: on_request(jd, text)) if on_request else None
+        outcome = sandbox.run(SandboxJob(jd, timeouts, handler))
         res_path = jd / "result.json"
         result = None
         if res_path.is_file() and res_path.stat().st_size <= _MAX_RESULT_BYTES:
@@ -80,8 +83,9 @@ class JobRunner:
         return JobReport(outcome, result, jd, _tail(jd / "log.txt"))
 
     def discard(self, report: JobReport) -> None:
+        """Delete a finished job's directory, off the critical path."""
         if not self.keep:
-            shutil.rmtree(report.job_dir, ignore_errors=True)
+            threading.Thread(target=shutil.rmtree, args=(report.job_dir, True), daemon=True).start()
 
 
 def _tail(path: Path, limit: int = 4000) -> str:

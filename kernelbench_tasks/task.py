@@ -60,29 +60,45 @@ class TaskLoadError(Exception):
 
 
 # ---- source-level size constants --------------------------------------------------------------
-def size_constants(source: str) -> dict[str, int]:
-    """Module-level ``name = <int literal>`` assignments: the problem's size knobs."""
-    consts = {}
+def _constant_nodes(source: str) -> dict[str, ast.Constant]:
+    """Module-level int literals bound to names: ``n = 4``, ``h, w = 32, 32``, ``n: int = 4``."""
+    nodes: dict[str, ast.Constant] = {}
     for node in ast.parse(source).body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and isinstance(node.value, ast.Constant) and type(node.value.value) is int):
-            consts[node.targets[0].id] = node.value.value
-    return consts
+        pairs = []
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            tgt, val = node.targets[0], node.value
+            if isinstance(tgt, ast.Name):
+                pairs = [(tgt, val)]
+            elif isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
+                pairs = list(zip(tgt.elts, val.elts))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        for t, v in pairs:
+            if isinstance(t, ast.Name) and isinstance(v, ast.Constant) and type(v.value) is int:
+                nodes[t.id] = v
+    return nodes
+
+
+def size_constants(source: str) -> dict[str, int]:
+    """The problem's size knobs: module-level integer constants."""
+    return {k: v.value for k, v in _constant_nodes(source).items()}
 
 
 def apply_overrides(source: str, overrides: dict[str, int]) -> str:
     """Rewrite the literal of each overridden constant in the source (so derived values follow)."""
     if not overrides:
         return source
+    nodes = _constant_nodes(source)
+    unknown = sorted(set(overrides) - set(nodes))
+    if unknown:
+        raise TaskLoadError(f"size override for unknown constant(s) {', '.join(unknown)} "
+                            f"(module-level int constants: {', '.join(nodes) or 'none'})")
     lines = source.splitlines(keepends=True)
-    for node in reversed(ast.parse(source).body):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in overrides and isinstance(node.value, ast.Constant)):
-            v = node.value
-            if v.lineno != v.end_lineno:
-                continue
-            ln = lines[v.lineno - 1]
-            lines[v.lineno - 1] = ln[:v.col_offset] + str(int(overrides[node.targets[0].id])) + ln[v.end_col_offset:]
+    edits = sorted(((nodes[k], int(v)) for k, v in overrides.items()),
+                   key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True)
+    for node, value in edits:
+        ln = lines[node.lineno - 1]
+        lines[node.lineno - 1] = ln[:node.col_offset] + str(value) + ln[node.end_col_offset:]
     return "".join(lines)
 
 
@@ -177,19 +193,23 @@ def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | 
     try:
         mod = exec_task_module(source, path)
         overrides, label = {}, "default"
-        if profile:
-            prof = (getattr(mod, "SIZE_PROFILES", None) or {}).get(profile)
-            if prof:
-                overrides, label = {k: int(v) for k, v in prof.items()}, f"profile:{profile}"
-                mod = exec_task_module(source, path, overrides)
+        profiles = getattr(mod, "SIZE_PROFILES", None) or {}
+        if profile and profiles:  # files without profiles (official KernelBench) keep their sizes
+            if profile not in profiles:
+                raise TaskLoadError(f"no size profile {profile!r} (has: {', '.join(profiles)})")
+            overrides, label = {k: int(v) for k, v in profiles[profile].items()}, f"profile:{profile}"
+            mod = exec_task_module(source, path, overrides)
         stage = "get_inputs"
         inputs = describe_inputs(mod)
-        if shrink_to is not None:
-            extra = shrink_overrides(source, path, overrides, shrink_to)
-            if extra:
-                overrides = {**overrides, **extra}
-                label = f"shrunk:{_human(shrink_to)}" + ("" if label == "default" else f"+{label}")
-                inputs = describe_inputs(exec_task_module(source, path, overrides))
+        if shrink_to is not None and sum(_nbytes(s) for s in inputs) > shrink_to:
+            overrides = {**overrides, **shrink_overrides(source, path, overrides, shrink_to)}
+            label = f"shrunk:{_human(shrink_to)}" + ("" if label == "default" else f"+{label}")
+            inputs = describe_inputs(exec_task_module(source, path, overrides))
+            have = sum(_nbytes(s) for s in inputs)
+            if have > shrink_to:
+                return Task(source=source, status="skipped", overrides=overrides, size_label=label, inputs=inputs,
+                            error=f"inputs are still {_human_approx(have)} after shrinking its size constants "
+                                  f"(budget {_human(shrink_to)})", **base)
         tol = getattr(mod, "TOLERANCE", None)
         return Task(source=source, overrides=overrides, size_label=label, inputs=inputs,
                     tolerance=dict(tol) if isinstance(tol, dict) else None, **base)
@@ -229,6 +249,10 @@ def _human(n: int) -> str:
         if n >= size and n % size == 0:
             return f"{n // size}{unit}"
     return f"{n}B"
+
+
+def _human_approx(n: int) -> str:
+    return f"{n / (1 << 20):.1f}MB" if n < (1 << 30) else f"{n / (1 << 30):.2f}GB"
 
 
 def parse_size(text: str) -> int:

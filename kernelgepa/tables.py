@@ -1,13 +1,15 @@
 """Terminal tables and progress for the CLI (rich)."""
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-console = Console()
+# Piped output (grep, files, CI logs) gets wide tables so names are never split across lines.
+console = Console() if sys.stdout.isatty() else Console(width=200)
 _STATUS_STYLE = {"ok": "green", "loaded": "green", "compiled_only": "cyan", "incorrect": "yellow",
                  "rejected": "red", "skipped": "dim", "error": "red"}
 

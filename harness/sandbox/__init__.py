@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 
 @dataclass
@@ -17,6 +17,9 @@ class SandboxJob:
     # Seconds allowed per phase announced by the worker ("start", "load", "correctness", "timing"...);
     # "default" applies to phases not listed.
     phase_timeouts: dict[str, float] = field(default_factory=lambda: {"default": 120.0})
+    # Answers a child's request (a "req:<text>" marker) with one line written back to it; the
+    # deadline is paused while the parent works on it (used for builds done outside the child).
+    on_request: Callable[[str], str] | None = None
 
 
 @dataclass

@@ -32,14 +32,30 @@ def _network_isolated() -> bool:
         return False
 
 
+def _spare(max_file_bytes: int) -> tuple[int, int]:
+    """Fork a child ahead of time that waits for its job dir, so a job never waits for fork()."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        os.setsid()
+        os.close(w)
+        data = b""
+        while chunk := os.read(r, 4096):
+            data += chunk
+        if not data:
+            os._exit(0)
+        _child(data.decode(), max_file_bytes)
+    os.close(r)
+    return pid, w
+
+
 def _child(job_dir: str, max_file_bytes: int) -> None:
     """Runs in the forked child: never returns."""
     code = 70
     try:
-        os.setsid()
-        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
         devnull = os.open(os.devnull, os.O_RDONLY)
         log = os.open(os.path.join(job_dir, "log.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(devnull, 0)
@@ -63,9 +79,16 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
 
 def serve() -> None:
     max_file_bytes = int(os.environ.get("KERNELGEPA_MAX_FILE_BYTES", str(4 << 30)))
-    import numpy  # noqa: F401 - preloaded for the children
+    # Preload everything a child needs (imports only, no torch op): torch._dynamo alone costs
+    # ~1 s and is pulled in by the first TorchDispatchMode a child enters.
+    import numpy  # noqa: F401
     import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401
+    import torch.utils.cpp_extension  # noqa: F401
+    import harness.worker.candidate  # noqa: F401
     import harness.worker.main  # noqa: F401
+    import harness.worker.reference  # noqa: F401
+    import kernelbench_tasks.task  # noqa: F401
 
     rfd, wfd = os.pipe()
     os.set_blocking(wfd, False)
@@ -76,11 +99,14 @@ def serve() -> None:
            "network_isolated": _network_isolated(), "python": sys.executable})
     buf = b""
     children: set[int] = set()
+    spare = _spare(max_file_bytes)
     stdin_open = True
     while stdin_open or children:
         ready, _, _ = select.select([0, rfd] if stdin_open else [rfd], [], [], 1.0)
         if rfd in ready:
             os.read(rfd, 4096)
+        if not stdin_open and not children:
+            break
         while children:
             try:
                 pid, status, ru = os.wait4(-1, os.WNOHANG)
@@ -97,6 +123,8 @@ def serve() -> None:
             chunk = os.read(0, 65536)
             if not chunk:
                 stdin_open = False
+                os.close(spare[1])  # the spare reads EOF and exits
+                children.add(spare[0])
                 for pid in children:
                     _kill(pid)
                 continue
@@ -105,11 +133,12 @@ def serve() -> None:
                 line, buf = buf.split(b"\n", 1)
                 msg = json.loads(line)
                 if msg["op"] == "run":
-                    pid = os.fork()
-                    if pid == 0:
-                        _child(msg["job_dir"], max_file_bytes)
+                    pid, w = spare
+                    os.write(w, msg["job_dir"].encode())
+                    os.close(w)
                     children.add(pid)
                     _emit({"event": "started", "pid": pid})
+                    spare = _spare(max_file_bytes)
                 elif msg["op"] == "kill":
                     _kill(int(msg["pid"]))
 

@@ -93,8 +93,9 @@ class LocalProcessSandbox:
         self._proc.stdin.write((json.dumps(obj) + "\n").encode())
         self._proc.stdin.flush()
 
-    def _read_event(self, deadline, extra_fds=(), on_extra=None) -> dict | None:
-        """Next server event, or None once ``deadline()`` (re-read as markers move phases) passes."""
+    def _read_event(self, deadline, extra_fds=(), on_extra=None, stop=None) -> dict | None:
+        """Next server event, or None once ``deadline()`` (re-read as markers move phases) passes
+        or ``stop()`` turns true after a marker."""
         out_fd = self._proc.stdout.fileno()
         if not callable(deadline):
             deadline = (lambda d: lambda: d)(deadline)
@@ -114,6 +115,8 @@ class LocalProcessSandbox:
                     self._buf += chunk
                 elif on_extra:
                     on_extra(fd)
+                    if stop and stop():
+                        return None
 
     def run(self, job: SandboxJob) -> SandboxOutcome:
         with self._lock:
@@ -124,7 +127,10 @@ class LocalProcessSandbox:
         (jd / "work").mkdir(parents=True, exist_ok=True)
         fifo = jd / "markers"
         os.mkfifo(fifo, 0o600)
+        os.mkfifo(jd / "replies", 0o600)
         mfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        # Held open for writing from the start, so the child's blocking open for reading returns.
+        reply_fd = os.open(jd / "replies", os.O_RDWR | os.O_NONBLOCK)
         t0 = time.monotonic()
         markers: list[tuple[str, float]] = []
         phase = ["start"]
@@ -140,7 +146,12 @@ class LocalProcessSandbox:
             pending[0] += data
             while b"\n" in pending[0]:
                 line, pending[0] = pending[0].split(b"\n", 1)
-                name = line.decode(errors="replace")[:64]
+                text = line.decode(errors="replace")
+                if text.startswith("req:") and job.on_request:
+                    self._answer(reply_fd, job.on_request(text[4:]))
+                    deadline[0] = time.monotonic() + self._limit(job, phase[0])
+                    continue
+                name = text[:64]
                 markers.append((name, now))
                 if name.startswith("phase:"):
                     phase[0] = name[6:]
@@ -149,13 +160,23 @@ class LocalProcessSandbox:
         deadline = [time.monotonic() + self._limit(job, "start")]
         try:
             self._send({"op": "run", "job_dir": str(jd)})
-            started = self._read_event(time.monotonic() + 30)
+            until = time.monotonic() + 30
+            started = self._read_event(until)
+            while started and started.get("event") == "exited":  # reaped after an earlier job's "done"
+                started = self._read_event(until)
             if not started or started.get("event") != "started":
                 raise SandboxStartError("fork server did not start the job")
             pid = started["pid"]
             timed_out = False
             while True:
-                msg = self._read_event(lambda: deadline[0], open_fds, on_marker)
+                msg = self._read_event(lambda: deadline[0], open_fds, on_marker,
+                                       stop=lambda: bool(markers) and markers[-1][0] == "done")
+                if msg is None and markers and markers[-1][0] == "done":
+                    # Result written: end the job's whole process group (and anything it left
+                    # running) without waiting for the teardown; the server reaps it.
+                    self._send({"op": "kill", "pid": pid})
+                    msg = {"code": 0, "signal": None}
+                    break
                 if msg is None:  # the current phase's deadline passed
                     timed_out = True
                     self._send({"op": "kill", "pid": pid})
@@ -163,19 +184,29 @@ class LocalProcessSandbox:
                     continue
                 if msg.get("event") == "exited" and msg.get("pid") == pid:
                     break
-            while open_fds:  # drain markers written just before exit
+            while open_fds and not (markers and markers[-1][0] == "done"):  # drain markers written before exit
                 r, _, _ = select.select(open_fds, [], [], 0)
                 if not r:
                     break
                 on_marker(mfd)
         finally:
             os.close(mfd)
+            os.close(reply_fd)
         return SandboxOutcome(
             exit_code=msg.get("code"), signal=msg.get("signal"), timed_out=timed_out,
             last_phase=phase[0], wall_s=time.monotonic() - t0, markers=markers,
             cpu_s=(msg.get("utime") or 0) + (msg.get("stime") or 0), maxrss_kb=msg.get("maxrss_kb") or 0,
             isolation=dict(self.isolation),
         )
+
+    @staticmethod
+    def _answer(reply_fd: int, line: str) -> None:
+        data = (line.replace("\n", " ") + "\n").encode()
+        while data:
+            try:
+                data = data[os.write(reply_fd, data):]
+            except BlockingIOError:
+                select.select([], [reply_fd], [], 1.0)
 
     @staticmethod
     def _limit(job: SandboxJob, phase: str) -> float:

@@ -1,4 +1,5 @@
-"""Candidate roles: capture build requests, then run ModelNew on the reference's trial inputs.
+"""Candidate role: import the candidate (its kernels built by the parent), run ModelNew on the
+reference's trial inputs, then time it.
 
 The run reuses one set of input buffers across trials, writing each trial's fresh values into the
 same memory, so a kernel that caches by pointer or shape returns stale answers. Outputs are copied
@@ -18,6 +19,8 @@ from harness.worker import hooks
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
 from harness.worker.timing import measure
 
+_SETTLE_S = 0.01
+
 
 def _import_candidate(path: str):
     spec = importlib.util.spec_from_file_location("candidate_module", path)
@@ -26,16 +29,23 @@ def _import_candidate(path: str):
     return mod
 
 
-def capture(job: dict, markers) -> dict:
-    requests = []
-    hooks.install_capture(requests)
+def _load(job: dict, jd: Path, markers):
+    """Import the candidate, having the parent build each kernel it asks for. Returns (module, state);
+    module is None on a compile-only run (kernels built, nothing runnable)."""
+    def ask(req):
+        n = state["requests"]
+        (jd / f"req-{n}.json").write_text(json.dumps(req.to_dict()))
+        return json.loads(markers.request(str(n)))
+
+    state = hooks.install_builds(job.get("artifacts") or {}, ask)
     markers.enter("load")
-    err = None
     try:
-        _import_candidate(job["candidate_path"])
-    except BaseException as e:  # noqa: BLE001 - stubs may make later module code fail; the run will tell
-        err = f"{type(e).__name__}: {e}"[:2000]
-    return {"requests": [r.to_dict() for r in requests], "import_error": err}
+        mod = _import_candidate(job["candidate_path"])
+    except Exception:
+        if state["not_run"]:  # stubs may break module-level code; the kernels were still compiled
+            return None, state
+        raise
+    return (None if job.get("compile_only") else mod), state
 
 
 def _sync(device: torch.device) -> None:
@@ -69,14 +79,18 @@ class _Checker:
         return [o for o in outs if type(o) is torch.Tensor]
 
 
-def run_candidate(job: dict, jd: Path, device: torch.device, markers) -> dict:
-    hooks.install_artifacts(job.get("artifacts") or {})
+def run_candidate(job: dict, jd: Path, markers) -> dict:
+    from harness.worker.main import use_device
+
+    mod, state = _load(job, jd, markers)
+    if mod is None:
+        return {"compiled_only": True, "requests": state["requests"]}
+    # Kernels are built: only now take a device (the parent leases it until this job ends).
+    device = use_device(job.get("device") or json.loads(markers.request("device"))["device"])
     ref_dir = Path(job["ref_dir"])
     ref = json.loads((ref_dir / "reference.json").read_text())
     out_dir = jd / "out"
     out_dir.mkdir(exist_ok=True)
-    markers.enter("load")
-    mod = _import_candidate(job["candidate_path"])
     model_cls = getattr(mod, "ModelNew", None)
     if model_cls is None:
         raise RuntimeError("the candidate defines no class ModelNew")
@@ -109,13 +123,18 @@ def run_candidate(job: dict, jd: Path, device: torch.device, markers) -> dict:
             for b, v in zip(buffers, values):
                 if isinstance(b, torch.Tensor) and not torch.equal(b, v):
                     check.add("forward modified its input tensors in place")
-            if k == 0:  # work left running after forward returned would still be changing the output
-                time.sleep(0.05)
-                _sync(device)
-                if any(not torch.equal(s, o) for s, o in zip(snap, outs)):
-                    check.add("output changed after forward returned (work left running past the call)")
+            if k == 0:
+                first = (outs, snap, time.monotonic())
             specs.append(encode(snap, out_dir, f"t{k}_out"))
             del out, outs
+        # Work left running after forward returned would still be changing trial 0's output: look
+        # again after the other trials, waiting out the rest of a short window if they were quick.
+        outs0, snap0, returned_at = first
+        time.sleep(max(0.0, _SETTLE_S - (time.monotonic() - returned_at)))
+        _sync(device)
+        if any(not torch.equal(s, o) for s, o in zip(snap0, outs0)):
+            check.add("output changed after forward returned (work left running past the call)")
+        del first, outs0
         result = {"trials": specs, "violations": check.violations, "ops": sorted(check.ops)}
         if job.get("time"):
             markers.enter("timing")

@@ -1,7 +1,8 @@
 """How a candidate's build calls resolve inside the sandbox.
 
-During capture, ``harness.native.load_*`` and ``torch.utils.cpp_extension.load_inline`` only record
-their requests; during the run they load the artifact the parent built for that exact request.
+``harness.native.load_*`` and ``torch.utils.cpp_extension.load_inline`` hand their request to the
+parent, which compiles it outside this process (or finds it in its cache), and then load the
+artifact built for that exact request.
 """
 from __future__ import annotations
 
@@ -34,31 +35,37 @@ def request_from_load_inline(name, cpp_sources, cuda_sources=None, functions=Non
                         extra_cflags=_as_tuple(extra_cflags), extra_cuda_cflags=_as_tuple(extra_cuda_cflags))
 
 
-def install_capture(requests: list[BuildRequest]) -> None:
-    def record(req):
-        requests.append(req)
-        return None
-
-    def load_inline(*args, **kwargs):
-        req = request_from_load_inline(*args, **kwargs)
-        requests.append(req)
-        return native._NotBuilt(req.name)
-
-    native._resolver = record
-    cpp_extension.load_inline = load_inline
+class BuildFailed(RuntimeError):
+    pass
 
 
-def install_artifacts(artifacts: dict[str, str]) -> None:
-    def artifact(req: BuildRequest) -> str:
+def install_builds(artifacts: dict[str, str], ask=None) -> dict:
+    """Route build calls to prebuilt ``artifacts`` or, failing that, ``ask(request) -> reply`` the
+    parent to build them. A reply with ``run: false`` (compile-only machine) yields a stub.
+    Returns a state dict whose ``not_run`` says whether any stub was handed out."""
+    state = {"not_run": False, "requests": 0}
+
+    def artifact(req: BuildRequest) -> str | None:
         path = artifacts.get(req.key)
-        if path is None:
+        if path:
+            return path
+        if ask is None:
             raise RuntimeError(f"kernel '{req.name}' was not built: its source or flags differ between "
                                "import-time runs (build requests must be deterministic)")
-        return path
+        state["requests"] += 1
+        reply = ask(req)
+        if reply.get("error"):
+            raise BuildFailed(f"build of '{req.name}' failed: {reply['error']}")
+        if not reply.get("run", True):
+            state["not_run"] = True
+            return None
+        return reply["artifact"]
 
     def load_inline(*args, **kwargs):
         req = request_from_load_inline(*args, **kwargs)
         path = artifact(req)
+        if path is None:
+            return native._NotBuilt(req.name)
         loader = importlib.machinery.ExtensionFileLoader(req.name, path)
         spec = importlib.util.spec_from_file_location(req.name, path, loader=loader)
         mod = importlib.util.module_from_spec(spec)
@@ -67,3 +74,4 @@ def install_artifacts(artifacts: dict[str, str]) -> None:
 
     native._resolver = artifact
     cpp_extension.load_inline = load_inline
+    return state

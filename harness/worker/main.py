@@ -16,6 +16,8 @@ class Markers:
     """Phase and timing markers written to a FIFO the parent reads (and timestamps) live."""
 
     def __init__(self, path: Path):
+        self._dir = path.parent
+        self._replies = None
         try:
             self._fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
         except OSError:
@@ -33,14 +35,30 @@ class Markers:
         self.phase = phase
         self.mark("phase:" + phase)
 
+    def request(self, text: str) -> str:
+        """Ask the parent something (e.g. to build a kernel) and block for its one-line reply."""
+        if self._replies is None:
+            self._replies = open(self._dir / "replies", "rb", buffering=0)  # noqa: SIM115 - kept for the job
+        self.mark("req:" + text)
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = self._replies.read(1)
+            if not chunk:
+                raise RuntimeError("the harness closed the request channel")
+            line += chunk
+        return line.decode().rstrip("\n")
 
-def configure_torch(job: dict) -> torch.device:
+
+def configure_torch(job: dict) -> None:
     torch.set_num_threads(int(job.get("threads") or 1))
     allow_tf32 = bool(job.get("allow_tf32", False))
     torch.backends.cuda.matmul.allow_tf32 = allow_tf32
     torch.backends.cudnn.allow_tf32 = allow_tf32
     torch.set_float32_matmul_precision("high" if allow_tf32 else "highest")
-    device = torch.device(job.get("device", "cpu"))
+
+
+def use_device(name: str) -> torch.device:
+    device = torch.device(name)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     return device
@@ -52,17 +70,14 @@ def run_job(job_dir: str, isolation: dict | None = None) -> int:
     markers = Markers(jd / "markers")
     result: dict = {"isolation": isolation or {}}
     try:
-        device = configure_torch(job)
+        configure_torch(job)
         role = job["role"]
         if role == "reference":
             from harness.worker.reference import run_reference
-            result.update(run_reference(job, jd, device, markers))
-        elif role == "capture":
-            from harness.worker.candidate import capture
-            result.update(capture(job, markers))
+            result.update(run_reference(job, jd, use_device(job["device"]), markers))
         elif role == "candidate":
             from harness.worker.candidate import run_candidate
-            result.update(run_candidate(job, jd, device, markers))
+            result.update(run_candidate(job, jd, markers))
         else:
             raise ValueError(f"unknown role {role!r}")
     except BaseException as e:  # noqa: BLE001 - candidate code may raise anything, SystemExit included
@@ -74,6 +89,7 @@ def run_job(job_dir: str, isolation: dict | None = None) -> int:
     tmp.write_text(json.dumps(result, default=str))
     os.replace(tmp, jd / "result.json")
     sys.stdout.flush()
+    markers.mark("done")  # the parent may now kill this process group instead of waiting for exit
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Retrieval of hardware-manual sections for reflection (not built yet: see the README)."""

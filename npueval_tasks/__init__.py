@@ -1,0 +1,1 @@
+"""NPUEval tasks and the AIE backend (not built yet: see the README)."""

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One-command GPU check for a leased CUDA machine (H100/H200): everything GPU-only that has landed.
+#   bash scripts/gpu_check.sh            # results under ${OUT:-/tmp/kgepa-gpu}
+# Uses the machine's python3 (which has torch with CUDA); the repo is put on PYTHONPATH, nothing is
+# installed. Prints device facts, runs the GPU-marked tests, evaluates the CUDA examples (native
+# route and official load_inline) at GPU sizes against the eager PyTorch baseline, and runs the
+# compile-latency benchmark. Copy the numbers into benchmarks/RESULTS.md with device and date.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+OUT="${OUT:-/tmp/kgepa-gpu}"
+mkdir -p "$OUT"
+py=python3
+$py - <<'PY' | tee "$OUT/device.txt"
+import torch, subprocess, shutil
+print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())
+if torch.cuda.is_available():
+    p = torch.cuda.get_device_properties(0)
+    print("device", p.name, "SMs", p.multi_processor_count, "mem GiB", round(p.total_memory / 2**30, 1))
+for tool in ("nvcc", "ncu"):
+    print(tool, shutil.which(tool) or "missing")
+for mod in ("rich", "pytest", "pytest_benchmark", "litellm", "triton", "cupy"):
+    try:
+        __import__(mod); print(mod, "ok")
+    except Exception as e:
+        print(mod, "MISSING", type(e).__name__)
+PY
+status=0
+$py -m pytest tests/harness -m gpu -q -rs -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" || status=1
+for sub in cuda cuda_load_inline; do
+  $py -m kernelgepa.cli eval --backend cuda --profile gpu --solutions "kernelbench_tasks/examples/$sub" \
+      --json "$OUT/eval_${sub}.json" 2>&1 | tee "$OUT/eval_${sub}.log" || status=1
+done
+$py -m pytest benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 | tee "$OUT/bench_compile.log" || status=1
+echo "gpu_check finished with status $status; outputs in $OUT"
+exit $status
