@@ -106,7 +106,7 @@ class Evaluator:
         if res.status == Status.OK and kernel:
             from harness.profile import profile_candidate
             with pool.lease() as device:
-                res.profile = profile_candidate(self, task, cand, artifacts, device)
+                res.profile = profile_candidate(self, ref.dir, cand, artifacts, device)
             if res.profile:
                 res.rung = "profile"
         return res

@@ -33,14 +33,10 @@ def available(evaluator, device: str) -> bool:
             and shutil.which("ncu") is not None)
 
 
-def profile_candidate(evaluator, task, cand: Path, artifacts: dict, device: str) -> str | None:
+def profile_candidate(evaluator, ref_dir: Path, cand: Path, artifacts: dict, device: str) -> str | None:
+    """Run the candidate once under ncu (inputs from the cached reference in ``ref_dir``)."""
     if not available(evaluator, device):
         return None
-    from harness.reference import reference_key  # the reference for these seeds is already cached
-
-    key = reference_key(task, evaluator.cfg, evaluator.seeds(evaluator.cfg.trials),
-                        evaluator.backend.device_name(device), evaluator.cfg.time_kernels)
-    ref_dir = evaluator.cache_root / "ref" / key
     jd = Path(tempfile.mkdtemp(prefix="kgepa-prof-"))
     (jd / "job.json").write_text(json.dumps({
         "role": "candidate", "device": device, "threads": evaluator.cfg.threads, "candidate_path": str(cand),
