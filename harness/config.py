@@ -44,6 +44,7 @@ class EvalConfig:
     timing: TimingConfig = field(default_factory=TimingConfig)
     time_kernels: bool = True
     compile_baseline: bool = False
+    fresh_baseline: bool = False  # re-measure the reference instead of using the cached baseline
     allow_tf32: bool = False
     tolerances: dict = field(default_factory=dict)  # dtype -> {atol, rtol, rel_l2}, overrides defaults
     allowed_ops: frozenset = DEFAULT_ALLOWED_OPS

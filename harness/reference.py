@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -55,8 +56,23 @@ class ReferenceRun:
         return sum(o.numel() * o.element_size() for o in self.outputs(0))
 
 
+_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "sandbox/local.py", "sandbox/forkserver.py")
+
+
+@cache
+def measurement_version() -> str:
+    """Hash of the code that produces reference outputs and timings: changing how we measure
+    invalidates every cached baseline instead of silently mixing old numbers with new ones."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for rel in _MEASUREMENT_CODE:
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: str, timed: bool) -> str:
     blob = json.dumps({"task": task.key, "seeds": seeds, "device": device_name, "threads": cfg.threads,
+                       "harness": measurement_version(),
                        "torch": torch.__version__, "tf32": cfg.allow_tf32, "timed": timed,
                        "timing": cfg.timing.to_dict() if timed else None,
                        "compile": cfg.compile_baseline and timed}, sort_keys=True)

@@ -31,6 +31,8 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
     p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
     p.add_argument("--compile-baseline", action="store_true", help="also time torch.compile of the reference")
+    p.add_argument("--fresh-baseline", action="store_true",
+                   help="re-measure reference timings instead of using cached ones")
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
@@ -53,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)
     _add_eval_args(b)
-    b.add_argument("--fresh", action="store_true", help="measure again even if cached")
     return ap
 
 
@@ -99,7 +100,7 @@ def _evaluator(args):
     if args.trials < 1 or args.workers < 1 or (args.threads is not None and args.threads < 1):
         raise UsageError("--trials, --workers and --threads must be positive")
     cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(), compile_baseline=args.compile_baseline,
-                     allow_tf32=args.allow_tf32)
+                     allow_tf32=args.allow_tf32, fresh_baseline=args.fresh_baseline)
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)
 
 
@@ -180,7 +181,7 @@ def cmd_baseline(args) -> int:
                     row.update(status=t.status, error=t.error)
                 else:
                     try:
-                        ref = ex.reference(t, fresh=args.fresh)
+                        ref = ex.reference(t, fresh=args.fresh_baseline)
                         tm = ref.timing
                         row.update(status="ok", baseline_ms=tm.median_ms if tm else None,
                                    spread={"min_ms": tm.min_ms, "max_ms": tm.max_ms, "cv": tm.cv, "reps": tm.reps} if tm else None,

@@ -168,3 +168,29 @@ def test_output_flood_is_capped(cpu_eval, sandbox, task, candidate):
     r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("spam_output"))
     assert r.status in (Status.OK, Status.CRASHED, Status.TIMEOUT)
     assert len(r.messages) < 10_000
+
+
+def test_stale_cached_baseline_is_remeasured_before_a_big_speedup_is_believed(cache_root, sandbox, task):
+    import json
+
+    from harness.backends import get_backend
+    from harness.evaluate import Evaluator
+    from harness.reference import reference_key
+    from tests.conftest import fast_config
+
+    ev = Evaluator(get_backend("cpu"), fast_config(), cache_root=cache_root / "stale")
+    t = task("2_LeakyReLU")
+    ref = ev.reference(t, sandbox, "cpu")
+    cached = ref.dir / "reference.json"
+    data = json.loads(cached.read_text())
+    honest_ms = data["timing"]["median_ms"]
+    for k in ("median_ms", "mean_ms", "min_ms", "max_ms"):
+        data["timing"][k] *= 200  # as if measured on a loaded machine
+    cached.write_text(json.dumps(data))
+    assert ref.dir.name == reference_key(t, ev.cfg, ev.seeds(ev.cfg.trials), ev.backend.device_name("cpu"), True)
+
+    r = ev.evaluate(t, EXAMPLES_DIR / "cpu" / "2_LeakyReLU.py", sandbox, "cpu")
+    assert r.status == Status.OK
+    assert any("baseline re-measured" in w for w in r.warnings)
+    assert r.baseline_ms < 20 * honest_ms  # the fresh measurement, not the planted one
+    assert r.speedup < 10
