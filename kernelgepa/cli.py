@@ -86,9 +86,7 @@ def cmd_tasks(args) -> int:
     tasks = _load(args)
     print_tasks(tasks)
     if args.json:
-        _write_json(args.json, {"tasks": [{"name": t.name, "level": t.level, "status": t.status, "error": t.error,
-                                           "inputs": [str(s) for s in t.inputs], "size_label": t.size_label,
-                                           "overrides": t.overrides, "path": str(t.path)} for t in tasks]})
+        _write_json(args.json, {"tasks": [t.to_dict() for t in tasks]})
     return 0
 
 

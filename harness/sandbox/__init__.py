@@ -30,8 +30,6 @@ class SandboxOutcome:
     last_phase: str
     wall_s: float
     markers: list[tuple[str, float]]  # (name, seconds since job start) as seen from outside
-    cpu_s: float = 0.0
-    maxrss_kb: int = 0
     isolation: dict = field(default_factory=dict)
 
     def window(self, begin: str, end: str) -> float | None:

@@ -7,7 +7,7 @@ PID, mount and network namespaces, so children see no outside process and have n
 
 Protocol (JSON lines): stdin ``{"op": "run", "job_dir": D}`` / ``{"op": "kill", "pid": P}``;
 stdout ``{"event": "ready", ...}``, ``{"event": "started", "pid": P}``,
-``{"event": "exited", "pid": P, "code": C, "signal": S, "utime": .., "stime": .., "maxrss_kb": ..}``.
+``{"event": "exited", "pid": P, "code": C, "signal": S}``.
 The server must never run a torch op itself: a forked child of a process whose OpenMP pool
 already exists can deadlock.
 """
@@ -109,7 +109,7 @@ def serve() -> None:
             break
         while children:
             try:
-                pid, status, ru = os.wait4(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
@@ -117,8 +117,7 @@ def serve() -> None:
             children.discard(pid)
             _emit({"event": "exited", "pid": pid,
                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                   "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-                   "utime": ru.ru_utime, "stime": ru.ru_stime, "maxrss_kb": ru.ru_maxrss})
+                   "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None})
         if 0 in ready:
             chunk = os.read(0, 65536)
             if not chunk:

@@ -201,9 +201,7 @@ class LocalProcessSandbox:
             os.close(reply_fd)
         return SandboxOutcome(
             exit_code=msg.get("code"), signal=msg.get("signal"), timed_out=timed_out,
-            last_phase=phase[0], wall_s=time.monotonic() - t0, markers=markers,
-            cpu_s=(msg.get("utime") or 0) + (msg.get("stime") or 0), maxrss_kb=msg.get("maxrss_kb") or 0,
-            isolation=dict(self.isolation),
+            last_phase=phase[0], wall_s=time.monotonic() - t0, markers=markers, isolation=dict(self.isolation),
         )
 
     @staticmethod
