@@ -47,7 +47,14 @@ class Evaluator:
         """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers
         (a device is leased only while the reference or the built candidate runs)."""
         t0 = time.perf_counter()
-        res = self._evaluate(task, Path(candidate).resolve(), sandbox, as_pool(devices))
+        pool = as_pool(devices)
+        if self.backend.device_type == "cpu":
+            # The CPU is the device: other workers' compiles would share its cores with our timed
+            # run, so the lease covers the whole evaluation, builds included.
+            with pool.lease() as device:
+                res = self._evaluate(task, Path(candidate).resolve(), sandbox, DevicePool([device]))
+        else:
+            res = self._evaluate(task, Path(candidate).resolve(), sandbox, pool)
         res.wall_s = time.perf_counter() - t0
         res.size_label, res.level = task.size_label, task.level
         return res

@@ -1,9 +1,10 @@
 """The executor seam: run many evaluations, streaming results back as they finish.
 
-``LocalExecutor`` runs a pool of worker threads, each with its own sandbox. An evaluation leases a
-device from the shared ``DevicePool`` only for its reference run and for its candidate run after
-the kernels are built, so runs on one device never overlap (timings stay clean) while other
-workers compile in parallel. A cluster executor (Ray) can
+``LocalExecutor`` runs a pool of worker threads, each with its own sandbox. On a GPU backend an
+evaluation leases a device from the shared ``DevicePool`` only for its reference run and for its
+candidate run after the kernels are built, so runs on one GPU never overlap (timings stay clean)
+while other workers compile on the CPU. On the CPU backend the CPU is the device, so an
+evaluation holds it throughout, compiles included. A cluster executor (Ray) can
 implement the same ``map`` later without callers knowing.
 """
 from __future__ import annotations
@@ -31,6 +32,8 @@ class EvalRequest:
 class Executor(Protocol):
     def map(self, requests: Iterable[EvalRequest]) -> Iterator[tuple[EvalRequest, EvalResult]]: ...
 
+    def evaluate_one(self, req: EvalRequest) -> tuple[EvalRequest, EvalResult]: ...
+
     def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun: ...
 
     def close(self) -> None: ...
@@ -55,6 +58,10 @@ class LocalExecutor:
             with self._lock:
                 self._sandboxes.append(sb)
         return sb
+
+    def evaluate_one(self, req: EvalRequest) -> tuple[EvalRequest, EvalResult]:
+        """One evaluation on the calling thread (its own sandbox), for callers that run their own threads."""
+        return req, self.evaluate(req)
 
     def evaluate(self, req: EvalRequest) -> EvalResult:
         if req.candidate is None:

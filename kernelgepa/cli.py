@@ -52,6 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(default: the shipped examples for the backend)")
     _add_eval_args(e)
 
+    o = sub.add_parser("optimize", help="GEPA search for fast correct kernels on a batch of tasks")
+    _add_task_args(o)
+    _add_eval_args(o)
+    o.add_argument("--model", required=True, help="litellm model that writes kernels (e.g. openai/gpt-4o, "
+                                                   "ollama/qwen2.5-coder, openai/<name> with --api-base)")
+    o.add_argument("--reflection-model", help="litellm model that reflects and merges (default: --model)")
+    o.add_argument("--api-base", help="OpenAI-compatible server URL (vLLM, llama.cpp, Ollama...)")
+    o.add_argument("--api-key-env", help="environment variable holding the API key (never stored or logged)")
+    o.add_argument("--budget-rollouts", type=int, default=200, help="max kernel evaluations (default 200)")
+    o.add_argument("--budget-usd", type=float, help="max LLM dollars")
+    o.add_argument("--budget-wall", type=float, help="max wall-clock seconds")
+    o.add_argument("--run-dir", help="run directory; an existing one is resumed (default runs/<timestamp>)")
+    o.add_argument("--seed", type=int, default=0)
+    o.add_argument("--minibatch", type=int, default=3, help="tasks per reflection minibatch (default 3)")
+    o.add_argument("--rounds", type=int, default=1, help="refinement rounds per kernel from harness feedback")
+    o.add_argument("--seed-strategy", action="append", default=[], metavar="FILE",
+                   help="a starting strategy text (repeat for several lineages; default: built-in tactics)")
+    o.add_argument("--max-iterations", type=int, help="stop after this many search iterations")
+
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)
     _add_eval_args(b)
@@ -196,9 +215,28 @@ def cmd_baseline(args) -> int:
     return 0
 
 
+def cmd_optimize(args) -> int:
+    from kernelgepa.optimize import OptimizeError, run_optimize
+    from kernelgepa.tables import console, print_run_summary
+
+    tasks = [t for t in _load(args) if t.status == "loaded"]
+    if not tasks:
+        raise UsageError("no task could be loaded (see `kernelgepa tasks`)")
+    ev = _evaluator(args)
+    ex = _executor(ev, args)
+    try:
+        summary = run_optimize(args, tasks, ev, ex, console)
+    except OptimizeError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        ex.close()
+    print_run_summary(summary)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline}[args.cmd]
+    handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

@@ -67,3 +67,18 @@ def print_baselines(rows: list[dict]) -> None:
                   _fmt(s.get("max_ms")), _fmt(s.get("cv"), ".2f"), str(s.get("reps", "-")),
                   (r.get("error") or "; ".join(r.get("warnings") or []))[:120])
     console.print(t)
+
+
+def print_run_summary(s: dict) -> None:
+    t = Table(title="best kernel per task")
+    for col in ("task", "status", "baseline ms", "kernel ms", "speedup", "rollouts", "strategy"):
+        t.add_column(col, overflow="fold")
+    for name, r in s["per_task"].items():
+        t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", _fmt(r["baseline_ms"]),
+                  _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f"), str(r["rollouts"]), str(r["strategy_id"] or "-"))
+    console.print(t)
+    fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
+    console.print(f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}  "
+                  f"| {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
+                  f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
+                  f"| stopped: {s.get('stopped', '-')}")

@@ -1,0 +1,29 @@
+"""Run budgets: rollouts, LLM dollars, wall time, and a stop file - whichever fires first."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class BudgetExhausted(Exception):
+    """Raised between units of work; the run stops cleanly with everything finished kept."""
+
+
+@dataclass
+class Budget:
+    max_rollouts: int | None = None
+    max_usd: float | None = None
+    max_wall_s: float | None = None
+    stop_file: Path | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def check(self, totals: dict) -> None:
+        if self.stop_file is not None and Path(self.stop_file).exists():
+            raise BudgetExhausted(f"stop file {self.stop_file} exists")
+        if self.max_rollouts is not None and totals["rollouts"] >= self.max_rollouts:
+            raise BudgetExhausted(f"rollout budget reached ({totals['rollouts']}/{self.max_rollouts})")
+        if self.max_usd is not None and totals["usd"] >= self.max_usd:
+            raise BudgetExhausted(f"dollar budget reached (${totals['usd']:.2f}/${self.max_usd:.2f})")
+        if self.max_wall_s is not None and time.monotonic() - self.started >= self.max_wall_s:
+            raise BudgetExhausted(f"wall-time budget reached ({self.max_wall_s:.0f}s)")

@@ -1,0 +1,170 @@
+"""GEPA as test-time search over a batch of kernel tasks.
+
+The task batch is both the feedback set and the Pareto set. Each iteration either merges two
+frontier strategies from different lineages or reflects on a parent's kernels on a minibatch and
+proposes a child strategy; the child is evaluated on the whole batch only if it beats the parent on
+that minibatch. All state lives in the run store, so a killed run resumes where it stopped: LLM
+replies come from the response cache and finished kernels from the store.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from kernelgepa.adapter import KernelAdapter
+from kernelgepa.budget import Budget, BudgetExhausted
+from kernelgepa.codeblocks import extract_text_block
+from kernelgepa.frontier import SELECTORS, build_frontier
+from kernelgepa.lineage import MergePolicy
+from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
+from kernelgepa.store import RunStore
+
+_EPS = 1e-9
+
+
+@dataclass
+class EngineConfig:
+    minibatch: int = 3
+    selector: str = "pareto"
+    seed: int = 0
+    merge_every: int = 3
+    max_merges: int = 5
+    seed_strategies: tuple[str, ...] = ()  # several seeds start several lineages (merge needs two)
+    max_iterations: int | None = None
+
+
+class Engine:
+    def __init__(self, adapter: KernelAdapter, reflector, store: RunStore, tasks: list[str], budget: Budget,
+                 cfg: EngineConfig | None = None, *, manual: Callable[[list[dict]], list[dict]] | None = None,
+                 on_progress: Callable[[dict], None] | None = None):
+        self.adapter, self.reflector, self.store, self.tasks, self.budget = adapter, reflector, store, tasks, budget
+        self.cfg = cfg or EngineConfig()
+        self.selector = SELECTORS[self.cfg.selector]()
+        self.merge = MergePolicy(self.cfg.merge_every, self.cfg.max_merges)
+        self.manual = manual or (lambda records: [])  # docs_index hook: records -> manual sections
+        self.on_progress = on_progress or (lambda state: None)
+
+    # ---- state, all derived from the store ------------------------------------------------------
+    def scores(self) -> dict[int, dict[str, float]]:
+        accepted = {s["id"] for s in self.store.strategies(accepted_only=True)}
+        out: dict[int, dict[str, float]] = {sid: {} for sid in accepted}
+        for e in self.store.evaluations():
+            if e["strategy_id"] in accepted:
+                out[e["strategy_id"]][e["task"]] = e["score"]
+        return out
+
+    def _parents(self) -> dict[int, list[int]]:
+        return {s["id"]: s["parents"] for s in self.store.strategies()}
+
+    def _strategy(self, text: str, parents: list[int], origin: str, iteration: int) -> int:
+        """Insert a strategy, or find the one a killed run already inserted for this step."""
+        for s in self.store.strategies():
+            if s["text"] == text and s["parents"] == parents and s["iteration"] == iteration:
+                return s["id"]
+        return self.store.add_strategy(text, parents, origin, iteration)
+
+    def _evaluate(self, sid: int, text: str, tasks: list[str], kind: str) -> dict[str, float]:
+        todo = [t for t in tasks if self.store.evaluation(f"{sid}:{t}") is None]
+        for t, a in self.adapter.run(sid, text, todo).items():
+            self.store.add_evaluation(f"{sid}:{t}", sid, t, kind, a.kernel_id, a.score)
+        return {t: self.store.evaluation(f"{sid}:{t}")["score"] for t in tasks}
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def run(self) -> str:
+        """Search until a budget fires; returns the reason it stopped."""
+        try:
+            self._seed()
+            while True:
+                self.budget.check(self.store.totals())
+                done = self.store.get_meta("iteration", 0)
+                if self.cfg.max_iterations is not None and done >= self.cfg.max_iterations:
+                    raise BudgetExhausted(f"iteration limit reached ({done})")
+                self._iteration()
+        except BudgetExhausted as e:
+            self.store.set_meta("stopped", str(e))
+            return str(e)
+
+    def _seed(self) -> None:
+        texts = self.cfg.seed_strategies or (SEED_STRATEGY.get(self.adapter.backend, SEED_STRATEGY["cpu"]),)
+        accepted = {s["text"] for s in self.store.strategies(accepted_only=True)}
+        for text in texts:
+            if text in accepted:
+                continue
+            sid = self._strategy(text, [], "seed", 0)
+            self._evaluate(sid, text, self.tasks, "full")
+            self.store.accept_strategy(sid)
+            self._progress(0, f"seed strategy {sid} evaluated")
+
+    def _iteration(self) -> None:
+        # "iteration" counts completed iterations; a killed one is replayed with the same RNG, so it
+        # makes the same choices, its LLM calls hit the response cache and its kernels the store.
+        it = self.store.get_meta("iteration", 0) + 1
+        rng = random.Random(f"{self.cfg.seed}:{it}")
+        self._step(it, rng)
+        self.store.set_meta("iteration", it)
+
+    def _step(self, it: int, rng: random.Random) -> None:
+        merged = {tuple(p) for p in self.store.get_meta("merged_pairs", [])}
+        scores = self.scores()
+        frontier = build_frontier(scores, self.tasks)
+        if self.merge.due(it, len(merged)):
+            pair = self.merge.pick(frontier.members(), self._parents(), merged, rng)
+            if pair:
+                self._merge(it, pair, scores, frontier, rng)
+                return
+        parent = self.selector.select(frontier, scores, self.tasks, rng)
+        batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
+        records = self._records(parent, batch)
+        texts = {s["id"]: s["text"] for s in self.store.strategies()}
+        reply = self.reflector.complete(reflection_messages(self.adapter.backend, texts[parent], records,
+                                                            self.manual(records)), tag="reflection")
+        self.store.add_llm_call(reply.call.to_dict())
+        child_text = extract_text_block(reply.text, "strategy")
+        self._gate(it, child_text, [parent], "mutation", scores[parent], batch)
+
+    def _gate(self, it: int, text: str, parents: list[int], origin: str, parent_scores: dict[str, float],
+              batch: list[str]) -> None:
+        child = self._strategy(text, parents, origin, it)
+        got = self._evaluate(child, text, batch, "minibatch")
+        before, after = sum(parent_scores.get(t, 0.0) for t in batch), sum(got.values())
+        if after > before + _EPS:
+            self._evaluate(child, text, self.tasks, "full")
+            self.store.accept_strategy(child)
+            self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}")
+        else:
+            self._progress(it, f"{origin} {child} rejected by the gate: minibatch {before:.2f} -> {after:.2f}")
+
+    def _merge(self, it, pair, scores, frontier, rng) -> None:
+        a, b = pair
+        texts = {s["id"]: s["text"] for s in self.store.strategies()}
+        won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
+        reply = self.reflector.complete(merge_messages(texts[a], texts[b], won[a], won[b]), tag="merge")
+        self.store.add_llm_call(reply.call.to_dict())
+        text = extract_text_block(reply.text, "strategy")
+        better = max(pair, key=lambda s: sum(scores[s].values()))
+        batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
+        self._gate(it, text, [a, b], "merge", scores[better], batch)
+        self.store.set_meta("merged_pairs", self.store.get_meta("merged_pairs", []) + [list(pair)])
+
+    def _records(self, sid: int, batch: list[str]) -> list[dict]:
+        """The parent's kernels on the minibatch with the harness's feedback: reflection's evidence."""
+        from kernelgepa.feedback import result_feedback
+
+        kernels = {k["id"]: k for k in self.store.kernels()}
+        out = []
+        for t in batch:
+            ev = self.store.evaluation(f"{sid}:{t}")
+            k = kernels.get(ev["kernel_id"]) if ev else None
+            if k:
+                out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"])})
+        return out
+
+    def _progress(self, it: int, event: str) -> None:
+        scores = self.scores()
+        frontier = build_frontier(scores, self.tasks)
+        totals = self.store.totals()
+        best = {t: (self.store.best_kernel(t) or {}).get("speedup") for t in self.tasks}
+        fast1 = sum(1 for s in best.values() if s is not None and s > 1.0) / max(1, len(self.tasks))
+        self.on_progress({"iteration": it, "event": event, "rollouts": totals["rollouts"], "usd": totals["usd"],
+                          "frontier": len(frontier.members()), "fast_1": fast1, "best_speedup": best})

@@ -1,0 +1,80 @@
+"""``kernelgepa optimize``: assemble tasks, harness, LLMs, store and engine for one run directory."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from kernelgepa.budget import Budget
+from kernelgepa.store import SQLiteStore
+
+
+class OptimizeError(Exception):
+    """Bad setup, reported as one line before any work starts."""
+
+
+def _client(model: str, args, cache):
+    from kernelgepa.llm import LLMClient
+
+    key = None
+    if args.api_key_env:
+        key = os.environ.get(args.api_key_env)
+        if not key:
+            raise OptimizeError(f"--api-key-env {args.api_key_env}: that environment variable is not set")
+    return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers)
+
+
+def run_optimize(args, tasks, evaluator, executor, console) -> dict:
+    from kernelgepa.adapter import KernelAdapter
+    from kernelgepa.engine import Engine, EngineConfig
+    from kernelgepa.llm import LLMError, ResponseCache
+    from kernelgepa.outputs import write_outputs
+
+    run_dir = Path(args.run_dir or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    store = SQLiteStore(run_dir / "run.db")
+    names = [t.name for t in tasks]
+    config = {"tasks": names, "backend": args.backend, "model": args.model, "seed": args.seed,
+              "reflection_model": args.reflection_model or args.model, "minibatch": args.minibatch}
+    old = store.get_meta("config")
+    if old and (old["tasks"] != names or old["backend"] != args.backend):
+        raise OptimizeError(f"{run_dir} holds a run over other tasks or another backend; use a new --run-dir")
+    store.set_meta("config", config)
+    cache = ResponseCache(run_dir / "llm_cache.db")
+    writer = _client(args.model, args, cache)
+    reflector = _client(args.reflection_model or args.model, args, cache)
+    try:
+        writer.preflight()
+        if reflector.model != writer.model:
+            reflector.preflight()
+    except LLMError as e:
+        raise OptimizeError(str(e)) from None
+    budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
+                    stop_file=run_dir / "STOP")
+    adapter = KernelAdapter({t.name: t for t in tasks}, args.backend, writer, executor, store, run_dir, budget,
+                            rounds=args.rounds, workers=args.workers)
+
+    def progress(s: dict) -> None:
+        best = ", ".join(f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v)
+        console.print(f"[it {s['iteration']}] {s['event']} | rollouts {s['rollouts']} | ${s['usd']:.3f} | "
+                      f"frontier {s['frontier']} | fast_1 {s['fast_1']:.2f} | {best}")
+
+    seeds = []
+    for f in args.seed_strategy:
+        try:
+            seeds.append(Path(f).read_text())
+        except OSError as e:
+            raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
+    engine = Engine(adapter, reflector, store, names, budget,
+                    EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
+                                 max_iterations=args.max_iterations), on_progress=progress)
+    t0 = time.monotonic()
+    try:
+        reason = engine.run()
+    except LLMError as e:
+        reason = f"LLM error: {e}"
+    summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0))
+    store.set_meta("wall_s", summary["wall_s"])
+    summary["stopped"] = reason
+    store.close()
+    return summary

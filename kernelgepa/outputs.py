@@ -1,0 +1,38 @@
+"""What a run directory holds for people: best/<task>.py, strategies/, summary.json."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.metrics import summarize
+from kernelgepa.store import RunStore
+
+
+def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: float) -> dict:
+    run_dir = Path(run_dir)
+    (run_dir / "best").mkdir(parents=True, exist_ok=True)
+    (run_dir / "strategies").mkdir(parents=True, exist_ok=True)
+    for s in store.strategies():
+        (run_dir / "strategies" / f"{s['id']:04d}.txt").write_text(s["text"])
+    per_task, pairs = {}, []
+    all_kernels = store.kernels()
+    for t in tasks:
+        best = store.best_kernel(t)
+        if best:
+            (run_dir / "best" / f"{t}.py").write_text(best["source"])
+        mine = [k for k in all_kernels if k["task"] == t]
+        upto = [k for k in mine if best and k["id"] <= best["id"]]
+        r = best["result"] if best else {}
+        per_task[t] = {"status": best["status"] if best else (mine[-1]["status"] if mine else "not_attempted"),
+                       "speedup": best["speedup"] if best else None, "baseline_ms": r.get("baseline_ms"),
+                       "kernel_ms": r.get("kernel_ms"), "kernel_id": best["id"] if best else None,
+                       "strategy_id": best["strategy_id"] if best else None, "rollouts": len(mine),
+                       "rollouts_to_best": len(upto) if best else None}
+        pairs.append((best is not None, best["speedup"] if best else None))
+    summary = summarize(pairs)
+    totals = store.totals()
+    solved = max(1, summary["n_correct"])
+    summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],
+                   wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved, wall_s_per_solved_task=wall_s / solved)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

@@ -1,0 +1,107 @@
+"""Prompts for the kernel writer, the reflection step and merge; one worked example per backend."""
+from __future__ import annotations
+
+SEED_STRATEGY = {
+    "cpu": ("Write the kernel in C++ through harness.native.load_cpp. Parallelize the outermost independent "
+            "loop with OpenMP and keep inner loops simple and contiguous so the compiler vectorizes them. "
+            "Fuse chained elementwise work into one pass over memory. Allocate outputs with torch.empty and "
+            "write every element."),
+    "cuda": ("Write the kernel in CUDA C++ through harness.native.load_cuda with an extern \"C\" launcher that "
+             "takes the stream argument. Use coalesced accesses (consecutive threads touch consecutive "
+             "addresses), a grid-stride loop, and fuse chained elementwise work into one kernel."),
+}
+
+_MODELNEW = """
+class ModelNew(nn.Module):
+    def forward(self, x):
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        _lib.relu(x, y, x.numel())
+        return y
+"""
+
+FORMAT = {
+    "cpu": '''Return ONE Python code block defining `class ModelNew(nn.Module)` with the same constructor and
+forward signatures as `Model`. Compute the result in your own C++ kernel; PyTorch may only allocate
+(torch.empty/empty_like) and reshape. Allowed imports: torch, torch.nn, math, harness.native.
+Example:
+```python
+import torch
+import torch.nn as nn
+from harness.native import load_cpp
+
+_lib = load_cpp(r"""
+extern "C" void relu(const float* x, float* y, long n) {
+    #pragma omp parallel for simd
+    for (long i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+""", functions={"relu": ["ptr", "ptr", "int64"]})
+{modelnew}```
+Argument types: ptr (contiguous tensor), int32, int64, float32, float64.''',
+    "cuda": '''Return ONE Python code block defining `class ModelNew(nn.Module)` with the same constructor and
+forward signatures as `Model`. Compute the result in your own CUDA kernel; PyTorch may only allocate
+and reshape. Allowed imports: torch, torch.nn, math, harness.native.
+Example:
+```python
+import torch
+import torch.nn as nn
+from harness.native import load_cuda
+
+_lib = load_cuda(r"""
+__global__ void relu_k(const float* x, float* y, long n) {
+    for (long i = blockIdx.x * (long)blockDim.x + threadIdx.x; i < n; i += (long)gridDim.x * blockDim.x)
+        y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+extern "C" void relu(const float* x, float* y, long n, cudaStream_t s) {
+    relu_k<<<(unsigned)((n + 255) / 256 < 65535 ? (n + 255) / 256 : 65535), 256, 0, s>>>(x, y, n);
+}
+""", functions={"relu": ["ptr", "ptr", "int64", "stream"]})
+{modelnew}```
+Argument types: ptr (contiguous tensor on the GPU), int32, int64, float32, float64, stream (filled in).''',
+}
+FORMAT = {backend: text.replace("{modelnew}", _MODELNEW) for backend, text in FORMAT.items()}
+
+
+def writer_messages(backend: str, strategy: str, task_source: str, previous: tuple[str, str] | None) -> list[dict]:
+    """First attempt at a task under a strategy; ``previous`` = (best kernel so far, its feedback)."""
+    parts = [f"Optimize this PyTorch reference with a custom {backend} kernel.\n\nReference:\n```python\n"
+             f"{task_source.strip()}\n```", f"Strategy to follow:\n{strategy.strip()}"]
+    if previous:
+        parts.append(f"The best kernel so far for this task:\n```python\n{previous[0].strip()}\n```\n"
+                     f"Harness feedback on it:\n{previous[1]}\nImprove on it.")
+    parts.append(FORMAT.get(backend, FORMAT["cpu"]))
+    return [{"role": "system", "content": "You are an expert performance engineer who writes fast, correct kernels."},
+            {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def refine_messages(base: list[dict], source: str, feedback: str, status: str) -> list[dict]:
+    """Continue the conversation with the harness's verdict on the last attempt."""
+    ask = ("Fix the problem above." if status != "ok"
+           else "It is correct. Make it faster without breaking correctness.")
+    return base + [{"role": "assistant", "content": f"```python\n{source.strip()}\n```"},
+                   {"role": "user", "content": f"Harness feedback:\n{feedback}\n\n{ask} Return the full code block."}]
+
+
+def reflection_messages(backend: str, strategy: str, records: list[dict], manual: list[dict]) -> list[dict]:
+    """``records``: [{task, source, feedback}] from the parent's kernels on the minibatch."""
+    ex = "\n\n".join(f"### Task {r['task']}\nKernel:\n```python\n{r['source'].strip()}\n```\nHarness feedback:\n{r['feedback']}"
+                     for r in records)
+    docs = ""
+    if manual:
+        docs = "\n\nRelevant manual sections:\n" + "\n\n".join(f"[{m['id']}] {m['title']} ({m['source']})\n{m['text']}"
+                                                               for m in manual)
+    user = (f"You maintain the strategy (tactics, pitfalls, API facts) that guides an LLM writing {backend} kernels "
+            f"for many different tasks.\n\nCurrent strategy:\n<strategy>\n{strategy.strip()}\n</strategy>\n\n"
+            f"Kernels written under it and what the harness said:\n\n{ex}{docs}\n\n"
+            "Write an improved strategy. Keep what worked, fix what failed, and state lessons that generalize "
+            "to other kernels rather than patching one task. Reply with the new strategy inside <strategy></strategy>.")
+    return [{"role": "user", "content": user}]
+
+
+def merge_messages(a: str, b: str, solved_a: list[str], solved_b: list[str]) -> list[dict]:
+    user = ("Two strategies for writing kernels were each best on different tasks.\n\n"
+            f"Strategy A (best on: {', '.join(solved_a) or 'none'}):\n<strategy>\n{a.strip()}\n</strategy>\n\n"
+            f"Strategy B (best on: {', '.join(solved_b) or 'none'}):\n<strategy>\n{b.strip()}\n</strategy>\n\n"
+            "Write one strategy that keeps the insights of both and resolves contradictions (do not just "
+            "concatenate). Reply inside <strategy></strategy>.")
+    return [{"role": "user", "content": user}]

@@ -1,0 +1,27 @@
+"""The search's score for one (strategy, task) kernel: shaped for search, never reported.
+
+* rejected / invalid (cheating, wrong format): 0.0 - never positive, so a strategy cannot learn
+  that wrapping the reference "works" (GEPA once learned exactly that from a correctness-only score);
+* not correct: small partial credit by the rung reached, so early progress is visible
+  (compiled 0.05, ran but crashed/timed out 0.10, ran but wrong 0.20, compiled but not runnable here 0.25);
+* correct: 1 + log2(speedup), floored at 0.5 and capped at 7 - always above any incorrect kernel and
+  strictly increasing with speedup (2x -> 2.0, 1x -> 1.0, 0.5x -> 0.5).
+
+Reports use the measured speedup, never this number.
+"""
+from __future__ import annotations
+
+import math
+
+_PARTIAL = {
+    "compile_error": 0.0, "rejected": 0.0, "invalid": 0.0,
+    "runtime_error": 0.05, "timeout": 0.10, "crashed": 0.10,
+    "incorrect": 0.20, "compiled_only": 0.25,
+}
+
+
+def kernel_score(status: str, speedup: float | None) -> float:
+    if status == "ok":
+        s = speedup if speedup and speedup > 0 else 1.0
+        return min(7.0, max(0.5, 1.0 + math.log2(s)))
+    return _PARTIAL.get(status, 0.0)
