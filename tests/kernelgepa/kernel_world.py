@@ -3,7 +3,7 @@
 Strategies are labelled by their first word. SEED-A solves ReLU; SEED-B solves only Softmax, with a
 deliberately slow kernel (score floor 0.5); BAD compiles nothing; LEAKY (offered only when the parent
 is SEED-A) writes SEED-A's exact ReLU kernel (so the two score identically) and solves LeakyReLU -
-broken first, fixed after the compiler's feedback; MERGED solves all three fast. Every gate decision
+broken first, fixed after the compiler's feedback; MERGED adds a fast Softmax to LEAKY's kernels. Every gate decision
 and frontier membership below is decided by correctness, not by measured speedups.
 """
 from __future__ import annotations
@@ -62,7 +62,9 @@ PLAN = {  # strategy label -> task -> (first reply, reply after feedback)
     "SEED-B": {"1_ReLU": ("broken", "broken"), "2_LeakyReLU": ("broken", "broken"), "5_Softmax": ("slow", "slow")},
     "BAD": {t: ("broken", "broken") for t in FAST},
     "LEAKY": {"1_ReLU": ("fast", "fast"), "2_LeakyReLU": ("broken", "fixed"), "5_Softmax": ("broken", "broken")},
-    "MERGED": {t: ("fast", "fast") for t in FAST},
+    # MERGED reuses LEAKY's exact kernels where LEAKY already succeeded, so its one real gain
+    # (a fast Softmax) decides the merge gate, not timing noise between equivalent kernels.
+    "MERGED": {"1_ReLU": ("fast", "fast"), "2_LeakyReLU": ("fixed", "fixed"), "5_Softmax": ("fast", "fast")},
 }
 
 

@@ -1,0 +1,59 @@
+"""Drive this project's harness from the ``gepa`` library's ``optimize_anything`` (multi-task mode).
+
+A gepa user keeps gepa's search loop and gets our sandbox, cheat-proof verdicts and harness
+feedback: the candidate is the strategy text, each dataset item is a task name, and evaluating a
+(strategy, task) pair writes a kernel under that strategy and judges it exactly as ``optimize``
+does, recording it in the same run store. Needs the optional extra ``gepa``.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from kernelgepa.adapter import KernelAdapter
+from kernelgepa.store import RunStore
+
+OBJECTIVE = ("Write a strategy (optimization tactics, pitfalls, API facts) that makes an LLM write fast, "
+             "correct kernels for every task; the score grows with the measured speedup and is 0 for "
+             "rejected kernels.")
+
+
+def _strategy_id(store: RunStore, text: str) -> int:
+    for s in store.strategies():
+        if s["text"] == text:
+            return s["id"]
+    sid = store.add_strategy(text, [], "gepa", 0)
+    store.accept_strategy(sid)
+    return sid
+
+
+def kernel_evaluator(adapter: KernelAdapter, store: RunStore) -> Callable[[str, str], tuple[float, dict]]:
+    """gepa evaluator: (strategy text, task name) -> (score, side info with the harness's feedback)."""
+    def evaluate(candidate: str, example: str) -> tuple[float, dict]:
+        a = adapter.run(_strategy_id(store, candidate), candidate, [example])[example]
+        return a.score, {"task": example, "status": a.status, "speedup": a.speedup,
+                         "harness_feedback": a.feedback, "kernel": a.source}
+    return evaluate
+
+
+def reflection_callable(client, store: RunStore) -> Callable:
+    """Our LLM client (litellm, retries, cache, accounting) as gepa's reflection language model."""
+    def lm(prompt):
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        reply = client.complete(messages, tag="reflection")
+        store.add_llm_call(reply.call.to_dict())
+        return reply.text
+    return lm
+
+
+def optimize_with_gepa(adapter: KernelAdapter, store: RunStore, tasks: list[str], *, seed_strategy: str,
+                       reflection_lm, max_metric_calls: int, seed: int = 0):
+    """Run gepa's optimize_anything over our tasks; returns gepa's GEPAResult."""
+    try:
+        from gepa.optimize_anything import EngineConfig, GEPAConfig, ReflectionConfig, optimize_anything
+    except ImportError as e:
+        raise RuntimeError("the gepa library is not installed: pip install 'kernelgepa[gepa]'") from e
+    config = GEPAConfig(engine=EngineConfig(max_metric_calls=max_metric_calls, seed=seed, parallel=False,
+                                            raise_on_exception=False),
+                        reflection=ReflectionConfig(reflection_lm=reflection_lm))
+    return optimize_anything(seed_strategy, evaluator=kernel_evaluator(adapter, store), dataset=list(tasks),
+                             objective=OBJECTIVE, config=config)
