@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-_ROWS: list[tuple[str, str, float, str, float]] = []
+_ROWS: list[tuple[str, str, float, str, float, str]] = []
 
 
 @pytest.fixture
 def report_ratio():
-    """report_ratio(title, name_a, seconds_a, name_b, seconds_b): one side-by-side row (a/b)."""
-    def add(title, a, ta, b, tb):
-        _ROWS.append((title, a, ta, b, tb))
+    """report_ratio(title, name_a, value_a, name_b, value_b, unit="s"): one side-by-side row (a/b).
+    Values in seconds print as ms; any other unit (e.g. "rollouts") prints as given."""
+    def add(title, a, ta, b, tb, unit="s"):
+        _ROWS.append((title, a, ta, b, tb, unit))
     return add
 
 
@@ -19,5 +20,6 @@ def pytest_terminal_summary(terminalreporter):
         return
     tr = terminalreporter
     tr.section("side-by-side (medians from this run)")
-    for title, a, ta, b, tb in _ROWS:
-        tr.write_line(f"{title}: {a} {ta * 1e3:.1f} ms | {b} {tb * 1e3:.1f} ms | ratio {a}/{b} = {ta / tb:.3f}")
+    for title, a, ta, b, tb, unit in _ROWS:
+        fa, fb = (f"{ta * 1e3:.1f} ms", f"{tb * 1e3:.1f} ms") if unit == "s" else (f"{ta:g} {unit}", f"{tb:g} {unit}")
+        tr.write_line(f"{title}: {a} {fa} | {b} {fb} | ratio {a}/{b} = {ta / tb:.3f}")
