@@ -378,18 +378,15 @@ class SimReflector:
         shared, per_task = set(shared), {t: set(v) for t, v in per_task.items()}
         for task, feedback in _records(prompt):
             target = shared if self.mode == "shared" else per_task.setdefault(task, set())
-            for t in re.findall(r"missing (T\d{2})", feedback):
-                if rng.random() < self.world.p.p_fix:
-                    target.add(t)
-            for t in re.findall(r"(T\d{2}) breaks correctness", feedback):
-                if rng.random() < self.world.p.p_fix:
-                    target.discard(t)
-            for t in re.findall(r"suggests (T\d{2})", feedback):
-                if rng.random() < self.world.p.p_follow_note:
-                    target.add(t)
-            for t in re.findall(r"(T\d{2}) slowed", feedback):
-                if rng.random() < self.world.p.p_follow_note:
-                    target.discard(t)
+            p = self.world.p
+            # (what the feedback says, how often reflection acts on it, add or remove the tactic)
+            for pattern, prob, act in ((r"missing (T\d{2})", p.p_fix, target.add),
+                                       (r"(T\d{2}) breaks correctness", p.p_fix, target.discard),
+                                       (r"suggests (T\d{2})", p.p_follow_note, target.add),
+                                       (r"(T\d{2}) slowed", p.p_follow_note, target.discard)):
+                for t in re.findall(pattern, feedback):
+                    if rng.random() < prob:
+                        act(t)
             if self.mode != "shared":
                 self._explore(target, rng)
         if self.mode == "shared":

@@ -15,6 +15,7 @@ from typing import Callable
 from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.codeblocks import extract_text_block
+from kernelgepa.feedback import result_feedback
 from kernelgepa.frontier import SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
@@ -149,13 +150,10 @@ class Engine:
 
     def _records(self, sid: int, batch: list[str]) -> list[dict]:
         """The parent's kernels on the minibatch with the harness's feedback: reflection's evidence."""
-        from kernelgepa.feedback import result_feedback
-
-        kernels = {k["id"]: k for k in self.store.kernels()}
         out = []
         for t in batch:
             ev = self.store.evaluation(f"{sid}:{t}")
-            k = kernels.get(ev["kernel_id"]) if ev else None
+            k = self.store.kernel(ev["kernel_id"]) if ev and ev["kernel_id"] is not None else None
             if k:
                 out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"])})
         return out

@@ -1,5 +1,4 @@
 """cpu vs cuda backends: routes, refusals, compile-only honesty; GPU runs when a GPU exists."""
-from pathlib import Path
 
 import pytest
 import torch

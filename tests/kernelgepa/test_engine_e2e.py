@@ -3,7 +3,6 @@ runs, a real SQLite store. See kernel_world.py for what each strategy writes."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
