@@ -358,7 +358,8 @@ class SimReflector:
         if MERGE_MARKER in prompt:
             text = self._merge(prompt)
         else:
-            text = self._reflect(prompt, rng)
+            blocks = _STRATEGY.findall(prompt)
+            text = self._reflect(blocks[0] if blocks else "", _records(prompt), rng)
         call = LLMCall(model="sim-reflector", tag=tag, id=f"reflector:{self.seed}:{self.calls}")
         return SimReply(f"Here is the improved strategy.\n<strategy>\n{text}\n</strategy>\n", call)
 
@@ -372,11 +373,21 @@ class SimReflector:
                 per_task.setdefault(t, set()).update(ts)
         return format_strategy(shared, per_task)
 
-    def _reflect(self, prompt: str, rng: random.Random) -> str:
-        blocks = _STRATEGY.findall(prompt)
-        shared, per_task = parse_strategy(blocks[0] if blocks else "")
+    def gepa_lm(self, prompt: str) -> str:
+        """The reflection LM for the ``gepa`` library: reads optimize_anything's prompt (the current
+        component in a fenced block, then ``# Example N`` records with ``## task`` and
+        ``## harness_feedback``) and answers in a fenced block, as that prompt asks."""
+        self.calls += 1
+        rng = random.Random(f"reflector:{self.seed}:{self.calls}")
+        m = re.search(r"## Current Component.*?```\n(.*?)```", prompt, re.S)
+        examples = re.split(r"^# Example \d+", prompt.split("## Evaluation Results", 1)[-1], flags=re.M)[1:]
+        records = [(t.group(1), ex) for ex in examples if (t := re.search(r"## task\n(\S+)", ex))]
+        return f"```\n{self._reflect(m.group(1) if m else '', records, rng)}\n```"
+
+    def _reflect(self, strategy: str, records: list[tuple[str, str]], rng: random.Random) -> str:
+        shared, per_task = parse_strategy(strategy)
         shared, per_task = set(shared), {t: set(v) for t, v in per_task.items()}
-        for task, feedback in _records(prompt):
+        for task, feedback in records:
             target = shared if self.mode == "shared" else per_task.setdefault(task, set())
             p = self.world.p
             # (what the feedback says, how often reflection acts on it, add or remove the tactic)
@@ -447,6 +458,31 @@ def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0
             strategies = store.strategies()
             return SimRun(mode, selector, seed, tracker, stopped, store.get_meta("iteration", 0), len(strategies),
                           sum(s["accepted"] for s in strategies), store.totals()["rollouts"])
+        finally:
+            store.close()
+
+
+def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams | None = None, rounds: int = 1,
+                    workdir: Path | None = None) -> SimRun:
+    """The same world, writer and reflection model searched by the ``gepa`` library's
+    ``optimize_anything`` (multi-task mode) through ``kernelgepa.gepa_bridge``: gepa's own loop,
+    selection and prompt, stopped by the same rollout budget (evaluated kernels; gepa's own
+    metric-call count also counts re-evaluations of pairs already judged, which cost no rollout)."""
+    from kernelgepa.gepa_bridge import optimize_with_gepa
+
+    world = World(seed, params)
+    with tempfile.TemporaryDirectory(prefix="simworld-gepa-", dir=workdir) as d:
+        store = SQLiteStore(Path(d) / "run.db")
+        try:
+            tracker = Tracker(len(world.tasks))
+            adapter = SimAdapter(world, store, Budget(max_rollouts=max_rollouts), mode="shared", seed=seed,
+                                 rounds=rounds, tracker=tracker)
+            reflector = SimReflector(world, mode="shared", seed=seed)
+            result = optimize_with_gepa(adapter, store, world.names, seed_strategy="TACTICS:",
+                                        reflection_lm=reflector.gepa_lm, seed=seed)
+            strategies = store.strategies()
+            return SimRun("shared", "gepa", seed, tracker, "rollout budget", reflector.calls, len(strategies),
+                          len(result.candidates), store.totals()["rollouts"])
         finally:
             store.close()
 

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from harness.executor import EvalRequest
 from kernelgepa.budget import Budget
+from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_code
 from kernelgepa.feedback import result_feedback
+from kernelgepa.llm import LLMError
 from kernelgepa.prompts import refine_messages, writer_messages
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import RunStore
@@ -55,12 +57,17 @@ class KernelAdapter:
         best: Attempt | None = None
         for _ in range(1 + self.rounds):
             self.budget.check(self.store.totals())
-            reply = self.writer.complete(messages, tag="kernel")
-            self.store.add_llm_call(reply.call.to_dict())
-            attempt = self._judge(name, reply.text, strategy_id, parent_id, reply.call.id)
+            try:
+                reply = complete_recorded(self.writer, self.store, messages, tag="kernel")
+                text, call_id = reply.text, reply.call.id
+            except LLMError as e:
+                if e.kind != "empty_reply":  # the model answered nothing: a failed attempt, not a failed run
+                    raise
+                text, call_id = "", e.call.id if e.call else ""
+            attempt = self._judge(name, text, strategy_id, parent_id, call_id)
             if best is None or attempt.score > best.score:
                 best = attempt
-            messages = refine_messages(messages, attempt.source or reply.text, attempt.feedback, attempt.status)
+            messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status)
             parent_id = attempt.kernel_id
         return best
 

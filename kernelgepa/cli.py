@@ -1,4 +1,4 @@
-"""``kernelgepa`` command line: tasks, eval, baseline. Bad input gets one line, never a traceback."""
+"""``kernelgepa`` command line: tasks, eval, baseline, optimize, index. Bad input gets one line, never a traceback."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
+from kernelgepa.cli_index import add_index_parser, cmd_index
 
 
 class UsageError(Exception):
@@ -70,10 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--seed-strategy", action="append", default=[], metavar="FILE",
                    help="a starting strategy text (repeat for several lineages; default: built-in tactics)")
     o.add_argument("--max-iterations", type=int, help="stop after this many search iterations")
+    o.add_argument("--no-docs", action="store_true", help="do not give reflection manual sections (docs_index)")
+    o.add_argument("--docs-k", type=int, default=4, help="manual sections per reflection (default 4)")
+    o.add_argument("--docs-chars", type=int, default=6000, help="character budget for them (default 6000)")
+    o.add_argument("--docs-rerank", action="store_true", help="dense re-ranking of sections (extra docs-rerank)")
+    o.add_argument("--index-dir", help="manual index location (default ~/.cache/kernelgepa/docs_index)")
 
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)
     _add_eval_args(b)
+
+    add_index_parser(sub)
     return ap
 
 
@@ -236,7 +244,8 @@ def cmd_optimize(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize}[args.cmd]
+    handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
+               "index": lambda a: cmd_index(a, UsageError)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

@@ -14,6 +14,7 @@ from typing import Callable
 
 from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
+from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_text_block
 from kernelgepa.feedback import result_feedback
 from kernelgepa.frontier import SELECTORS, build_frontier
@@ -118,9 +119,11 @@ class Engine:
         batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
         records = self._records(parent, batch)
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
-        reply = self.reflector.complete(reflection_messages(self.adapter.backend, texts[parent], records,
-                                                            self.manual(records)), tag="reflection")
-        self.store.add_llm_call(reply.call.to_dict())
+        manual = self.manual(records)
+        reply = complete_recorded(self.reflector, self.store,
+                                  reflection_messages(self.adapter.backend, texts[parent], records, manual),
+                                  tag="reflection")
+        self.store.add_manual_shown(it, "reflection", reply.call.id, parent, manual)
         child_text = extract_text_block(reply.text, "strategy")
         self._gate(it, child_text, [parent], "mutation", scores[parent], batch)
 
@@ -140,8 +143,8 @@ class Engine:
         a, b = pair
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
-        reply = self.reflector.complete(merge_messages(texts[a], texts[b], won[a], won[b]), tag="merge")
-        self.store.add_llm_call(reply.call.to_dict())
+        reply = complete_recorded(self.reflector, self.store, merge_messages(texts[a], texts[b], won[a], won[b]),
+                                  tag="merge")
         text = extract_text_block(reply.text, "strategy")
         better = max(pair, key=lambda s: sum(scores[s].values()))
         batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
@@ -155,7 +158,8 @@ class Engine:
             ev = self.store.evaluation(f"{sid}:{t}")
             k = self.store.kernel(ev["kernel_id"]) if ev and ev["kernel_id"] is not None else None
             if k:
-                out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"])})
+                out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"]),
+                            "result": k["result"]})
         return out
 
     def _progress(self, it: int, event: str) -> None:

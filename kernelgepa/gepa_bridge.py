@@ -7,9 +7,12 @@ does, recording it in the same run store. Needs the optional extra ``gepa``.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from kernelgepa.adapter import KernelAdapter
+from kernelgepa.budget import BudgetExhausted
+from kernelgepa.calls import complete_recorded
 from kernelgepa.store import RunStore
 
 OBJECTIVE = ("Write a strategy (optimization tactics, pitfalls, API facts) that makes an LLM write fast, "
@@ -39,21 +42,42 @@ def reflection_callable(client, store: RunStore) -> Callable:
     """Our LLM client (litellm, retries, cache, accounting) as gepa's reflection language model."""
     def lm(prompt):
         messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
-        reply = client.complete(messages, tag="reflection")
-        store.add_llm_call(reply.call.to_dict())
-        return reply.text
+        return complete_recorded(client, store, messages, tag="reflection").text
     return lm
 
 
+class _GepaLog:
+    """gepa's per-iteration log lines go to Python logging (logger ``kernelgepa.gepa``), not stdout."""
+
+    _log = logging.getLogger("kernelgepa.gepa")
+
+    def log(self, message: str) -> None:
+        self._log.info(message)
+
+
+def budget_stopper(adapter: KernelAdapter, store: RunStore) -> Callable[[object], bool]:
+    """gepa stop callback: our budget (rollouts, $, wall time, stop file) ends gepa's loop too."""
+    def stop(_state) -> bool:
+        try:
+            adapter.budget.check(store.totals())
+        except BudgetExhausted:
+            return True
+        return False
+    return stop
+
+
 def optimize_with_gepa(adapter: KernelAdapter, store: RunStore, tasks: list[str], *, seed_strategy: str,
-                       reflection_lm, max_metric_calls: int, seed: int = 0):
-    """Run gepa's optimize_anything over our tasks; returns gepa's GEPAResult."""
+                       reflection_lm, max_metric_calls: int | None = None, seed: int = 0):
+    """Run gepa's optimize_anything over our tasks until our budget or ``max_metric_calls`` fires;
+    returns gepa's GEPAResult. gepa counts a re-evaluation of an already judged (strategy, task) pair
+    as a metric call; the store (and so our rollout budget) counts only kernels actually evaluated."""
     try:
-        from gepa.optimize_anything import EngineConfig, GEPAConfig, ReflectionConfig, optimize_anything
+        from gepa.optimize_anything import EngineConfig, GEPAConfig, ReflectionConfig, TrackingConfig, optimize_anything
     except ImportError as e:
         raise RuntimeError("the gepa library is not installed: pip install 'kernelgepa[gepa]'") from e
     config = GEPAConfig(engine=EngineConfig(max_metric_calls=max_metric_calls, seed=seed, parallel=False,
                                             raise_on_exception=False),
-                        reflection=ReflectionConfig(reflection_lm=reflection_lm))
+                        reflection=ReflectionConfig(reflection_lm=reflection_lm),
+                        tracking=TrackingConfig(logger=_GepaLog()), stop_callbacks=[budget_stopper(adapter, store)])
     return optimize_anything(seed_strategy, evaluator=kernel_evaluator(adapter, store), dataset=list(tasks),
                              objective=OBJECTIVE, config=config)

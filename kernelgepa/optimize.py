@@ -24,6 +24,32 @@ def _client(model: str, args, cache):
     return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers)
 
 
+def _manual(args, console):
+    """The docs_index hook for reflection, or None with --no-docs."""
+    if args.no_docs:
+        return None
+    from docs_index import DocsIndex, ManualRetriever
+
+    if args.docs_k < 1 or args.docs_chars < 1:
+        raise OptimizeError("--docs-k and --docs-chars must be positive")
+    try:
+        index = DocsIndex.open(Path(args.index_dir) if args.index_dir else None)
+    except OSError as e:
+        raise OptimizeError(f"manual index: {e}") from None
+    for note in index.manifest["notes"]:
+        console.print(f"manual index note: {note}")
+    reranker = None
+    if args.docs_rerank:
+        from docs_index.rerank import DenseReranker, RerankUnavailable
+
+        reranker = DenseReranker()
+        try:
+            reranker.load()
+        except RerankUnavailable as e:
+            raise OptimizeError(str(e)) from None
+    return ManualRetriever(index, args.backend, k=args.docs_k, char_budget=args.docs_chars, reranker=reranker)
+
+
 def run_optimize(args, tasks, evaluator, executor, console) -> dict:
     from kernelgepa.adapter import KernelAdapter
     from kernelgepa.engine import Engine, EngineConfig
@@ -67,7 +93,8 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
             raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
-                                 max_iterations=args.max_iterations), on_progress=progress)
+                                 max_iterations=args.max_iterations), on_progress=progress,
+                    manual=_manual(args, console))
     t0 = time.monotonic()
     try:
         reason = engine.run()

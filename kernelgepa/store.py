@@ -27,6 +27,10 @@ CREATE TABLE IF NOT EXISTS evaluations (
     id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, strategy_id INTEGER NOT NULL, task TEXT NOT NULL,
     kind TEXT NOT NULL, kernel_id INTEGER, score REAL NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS evaluations_strategy ON evaluations(strategy_id);
+CREATE TABLE IF NOT EXISTS manual_shown (
+    id INTEGER PRIMARY KEY, iteration INTEGER NOT NULL, tag TEXT NOT NULL, llm_call_id TEXT NOT NULL,
+    strategy_id INTEGER, section_id TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL, score REAL,
+    task TEXT, UNIQUE(iteration, tag, section_id));
 CREATE TABLE IF NOT EXISTS llm_calls (
     id TEXT PRIMARY KEY, tag TEXT NOT NULL, model TEXT NOT NULL, record TEXT NOT NULL,
     cost_usd REAL NOT NULL, cached INTEGER NOT NULL, created REAL NOT NULL);
@@ -50,6 +54,24 @@ class RunStore(Protocol):
     def evaluation(self, key: str) -> dict | None: ...
     def evaluations(self, *, kind: str | None = None) -> list[dict]: ...
     def add_llm_call(self, record: dict) -> None: ...
+    def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
+                         sections: list[dict]) -> None: ...
+    def manual_shown(self, iteration: int | None = None) -> list[dict]: ...
+    # ---- manual sections shown to reflection --------------------------------------------------
+    def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
+                         sections: list[dict]) -> None:
+        """Which sections a reflection read; a replayed (resumed) iteration does not duplicate them."""
+        for s in sections:
+            self._write("INSERT OR IGNORE INTO manual_shown(iteration, tag, llm_call_id, strategy_id, section_id, "
+                        "title, source, score, task) VALUES(?,?,?,?,?,?,?,?,?)",
+                        (iteration, tag, llm_call_id, strategy_id, s["id"], s["title"], s["source"],
+                         s.get("score"), s.get("task")))
+
+    def manual_shown(self, iteration: int | None = None) -> list[dict]:
+        if iteration is None:
+            return self._rows("SELECT * FROM manual_shown ORDER BY id")
+        return self._rows("SELECT * FROM manual_shown WHERE iteration = ? ORDER BY id", (iteration,))
+
     def totals(self) -> dict: ...
     def close(self) -> None: ...
 
@@ -160,9 +182,24 @@ class SQLiteStore:
                                               json.dumps(record), float(record.get("cost_usd", 0.0)),
                                               int(bool(record.get("cached"))), time.time()))
 
+    # ---- manual sections shown to reflection --------------------------------------------------
+    def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
+                         sections: list[dict]) -> None:
+        """Which sections a reflection read; a replayed (resumed) iteration does not duplicate them."""
+        for s in sections:
+            self._write("INSERT OR IGNORE INTO manual_shown(iteration, tag, llm_call_id, strategy_id, section_id, "
+                        "title, source, score, task) VALUES(?,?,?,?,?,?,?,?,?)",
+                        (iteration, tag, llm_call_id, strategy_id, s["id"], s["title"], s["source"],
+                         s.get("score"), s.get("task")))
+
+    def manual_shown(self, iteration: int | None = None) -> list[dict]:
+        if iteration is None:
+            return self._rows("SELECT * FROM manual_shown ORDER BY id")
+        return self._rows("SELECT * FROM manual_shown WHERE iteration = ? ORDER BY id", (iteration,))
+
     def totals(self) -> dict:
-        calls = self._rows("SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS usd, COALESCE(SUM(cached), 0) AS cached "
-                           "FROM llm_calls")[0]
+        calls = self._rows("SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS usd, COALESCE(SUM(cached), 0) AS cached, "
+                           "COALESCE(SUM(json_extract(record, '$.error') IS NOT NULL), 0) AS failed FROM llm_calls")[0]
         kernels = self._rows("SELECT COUNT(*) AS n FROM kernels")[0]
-        return {"llm_calls": calls["n"], "llm_cached": calls["cached"], "usd": calls["usd"],
-                "rollouts": kernels["n"]}
+        return {"llm_calls": calls["n"], "llm_cached": calls["cached"], "llm_failed": calls["failed"],
+                "usd": calls["usd"], "rollouts": kernels["n"]}

@@ -82,3 +82,12 @@ def print_run_summary(s: dict) -> None:
                   f"| {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
                   f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
                   f"| stopped: {s.get('stopped', '-')}")
+
+
+def print_hits(hits) -> None:
+    t = Table(title="manual sections", show_lines=False)
+    for col in ("#", "id", "title", "source", "score"):
+        t.add_column(col, overflow="fold")
+    for i, h in enumerate(hits, 1):
+        t.add_row(str(i), h.section.id, h.section.title, h.section.source, f"{h.score:.3f}")
+    console.print(t if hits else "no section matches")

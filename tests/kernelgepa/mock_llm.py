@@ -125,8 +125,10 @@ class MockLLMServer:
                 if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
                     self._send_json(404, _error_body(404, f"no route POST {self.path}"))
                     return
-                try:
-                    body = json.loads(raw or b"{}")
+                try:  # a client killed mid-request sends a short or empty body: not a request
+                    body = json.loads(raw)
+                    if not isinstance(body, dict) or "messages" not in body:
+                        raise json.JSONDecodeError("no messages", "", 0)
                 except json.JSONDecodeError:
                     self._send_json(400, _error_body(400, "request body is not JSON"))
                     return

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from docs_index import DocsIndex, ManualRetriever
 from harness.executor import LocalExecutor
 from harness.sandbox.local import LocalProcessSandbox
 from kernelgepa.adapter import KernelAdapter
@@ -38,7 +39,8 @@ def run(tmp_path_factory, cpu_eval, task):
         engine = Engine(adapter, llm, store, TASKS, budget,
                         EngineConfig(minibatch=3, seed=1, merge_every=3, max_iterations=6,
                                      seed_strategies=("SEED-A: write plain loops.", "SEED-B: be careful.")),
-                        on_progress=events.append)
+                        on_progress=events.append,
+                        manual=ManualRetriever(DocsIndex.open(tmp_path_factory.mktemp("docs")), "cpu"))
         reason = engine.run()
         summary = write_outputs(run_dir, store, TASKS, 1.0)
         ex.close()
@@ -98,6 +100,22 @@ def test_reflection_prompt_contains_compiler_error_and_timings(run):
     assert prompts
     assert any("undeclared_name" in p and "error" in p for p in prompts)
     assert any("timing: kernel" in p and "ms" in p and "speedup" in p for p in prompts)
+
+
+def test_reflection_reads_manual_sections_matching_its_feedback_and_the_store_records_them(run):
+    prompts = [r["messages"][-1]["content"] for r in run["requests"]
+               if "You maintain the strategy" in r["messages"][-1]["content"]]
+    shown = run["store"].manual_shown()
+    assert shown and {s["tag"] for s in shown} == {"reflection"}
+    for it in {s["iteration"] for s in shown}:
+        ids = [s["section_id"] for s in shown if s["iteration"] == it]
+        # every recorded section is in the prompt of that reflection, with its id and source
+        assert any(all(f"[{i}]" in p for i in ids) for p in prompts), ids
+    assert all(s["section_id"].split(".")[0] in ("cpu", "harness") for s in shown), [s["section_id"] for s in shown]
+    # the compile error "'undeclared_name_LeakyReLU' was not declared in this scope" finds the g++ section on it
+    with_error = [p for p in prompts if "undeclared_name_LeakyReLU" in p]
+    assert with_error and any("was not declared in this scope" in p.split("Relevant manual sections:")[-1]
+                              for p in with_error)
 
 
 def test_best_kernel_per_task_lands_in_best_dir_with_summary(run):

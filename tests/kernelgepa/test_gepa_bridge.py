@@ -50,3 +50,27 @@ def test_optimize_anything_drives_our_harness(tmp_path, cpu_eval, task):
     assert ("2_LeakyReLU", "compile_error") in statuses  # the seed's kernel, judged by our harness
     assert all(store.best_kernel(t) for t in TASKS)      # MERGED solved every task through our sandbox
     assert store.totals()["llm_calls"] >= 4
+
+
+def test_our_budget_stops_gepas_loop(tmp_path):
+    """No metric-call limit given: the rollout budget alone ends optimize_anything."""
+    from kernelgepa.adapter import Attempt
+    from kernelgepa.gepa_bridge import optimize_with_gepa
+
+    store = SQLiteStore(tmp_path / "run.db")
+
+    class CountingAdapter:  # a harness stand-in: every evaluation is one stored kernel (rollout)
+        budget = Budget(max_rollouts=7)
+
+        def run(self, sid, text, names):
+            out = {}
+            for n in names:
+                kid = store.add_kernel(n, f"{text}:{store.totals()['rollouts']}", strategy_id=sid, parent_kernel_id=None,
+                                       status="incorrect", speedup=None, score=0.1, result={}, llm_calls=[])
+                out[n] = Attempt(n, kid, "", "incorrect", None, 0.1, "status: incorrect")
+            return out
+
+    optimize_with_gepa(CountingAdapter(), store, ["a", "b", "c"], seed_strategy="S0",
+                       reflection_lm=lambda prompt: "```\nS1\n```")
+    assert 7 <= store.totals()["rollouts"] <= 7 + 3  # stops at the first check after the budget fires
+    store.close()
