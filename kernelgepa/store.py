@@ -50,6 +50,7 @@ class RunStore(Protocol):
     def evaluation(self, key: str) -> dict | None: ...
     def evaluations(self, *, kind: str | None = None) -> list[dict]: ...
     def add_llm_call(self, record: dict) -> None: ...
+    def llm_calls(self) -> list[dict]: ...
     def totals(self) -> dict: ...
     def close(self) -> None: ...
 
@@ -159,6 +160,13 @@ class SQLiteStore:
                     "VALUES(?,?,?,?,?,?,?)", (record["id"], record.get("tag", ""), record.get("model", ""),
                                               json.dumps(record), float(record.get("cost_usd", 0.0)),
                                               int(bool(record.get("cached"))), time.time()))
+
+    def llm_calls(self) -> list[dict]:
+        """Every recorded call in the order it was made (reports chart dollars against rollouts)."""
+        rows = self._rows("SELECT * FROM llm_calls ORDER BY created, rowid")
+        for r in rows:
+            r["record"], r["cached"] = json.loads(r["record"]), bool(r["cached"])
+        return rows
 
     def totals(self) -> dict:
         calls = self._rows("SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS usd, COALESCE(SUM(cached), 0) AS cached "
