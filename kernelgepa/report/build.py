@@ -10,7 +10,13 @@ from kernelgepa.report.html import render_html
 from kernelgepa.report.load import ReportInputError, RunData, load
 from kernelgepa.report.plots import PlotsUnavailable, make_plots
 from kernelgepa.report.tables import run_tables
-from kernelgepa.report.text import render_markdown, run_json, slug, table_csv, table_json
+from kernelgepa.report.text import (
+    render_markdown,
+    run_json,
+    slug,
+    table_csv,
+    table_json,
+)
 
 FORMATS = ("md", "csv", "json", "html")
 

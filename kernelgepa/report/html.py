@@ -123,8 +123,7 @@ def _manual(run: RunData) -> str:
 
 def _run_section(run: RunData, tables: list[Table]) -> str:
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in run.notes)
-    out = [f"<h2>{escape(run.name)}</h2><p><code>{escape(str(run.path))}</code> "
-           f"({'optimize run' if run.kind == 'run' else 'eval --json results'})</p>", notes,
+    out = [f"<h2>{escape(run.name)}</h2><p><code>{escape(str(run.path))}</code> ({run.kind_label})</p>", notes,
            f"<p>{escape(run_facts(run))}</p>"]
     out += [_table(t) for t in tables]
     if run.kind == "run" and not run.empty:

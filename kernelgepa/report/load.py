@@ -87,6 +87,10 @@ class RunData:
     def empty(self) -> bool:
         return not self.tasks
 
+    @property
+    def kind_label(self) -> str:
+        return "optimize run" if self.kind == "run" else "eval --json results"
+
 
 def strategy_label(text: str, limit: int = 48) -> str:
     """A short name for a strategy: its first line, shortened."""

@@ -34,7 +34,7 @@ def render_markdown(runs: list[RunData], per_run: list[list[Table]], comparison:
     out += ["## plots", ""]
     out += [f"![{p.title}](plots/{p.name}.png)\n" for p in plots] or [f"_{plot_note or 'no plots'}_\n"]
     for r, tables in zip(runs, per_run):
-        out += [f"## {r.name}", "", f"`{r.path}` ({'optimize run' if r.kind == 'run' else 'eval --json results'})", ""]
+        out += [f"## {r.name}", "", f"`{r.path}` ({r.kind_label})", ""]
         out += [f"> **note:** {n}\n" for n in r.notes]
         facts = run_facts(r)
         out += [facts + "\n"] if facts else []

@@ -18,10 +18,9 @@ import pytest
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli import main
 from kernelgepa.report.build import build_report
-from kernelgepa.report.load import load
 from kernelgepa.store import SQLiteStore
 from tests.kernelgepa.test_cli import one_line_usage_error
-from tests.kernelgepa.test_engine_e2e import TASKS, run  # noqa: F401 - the engine's module-scoped mock-LLM run
+from tests.kernelgepa.test_engine_e2e import TASKS, run  # noqa: F401 - registers its fixture `run` here
 
 P = ["0.0", "0.5", "0.8", "1.0", "1.5", "2.0"]
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -38,17 +37,23 @@ def _expected(store: SQLiteStore, tasks: list[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def report(run, tmp_path_factory):
+def engine_run(request) -> dict:
+    """test_engine_e2e's mock-LLM run (real engine, sandbox and store), made once for this module."""
+    return request.getfixturevalue("run")
+
+
+@pytest.fixture(scope="module")
+def report(engine_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    rep = build_report([str(run["dir"])], out)
+    rep = build_report([str(engine_run["dir"])], out)
     return {"rep": rep, "out": out, "json": json.loads((out / "report.json").read_text())["runs"][0]}
 
 
 @pytest.fixture(scope="module")
-def half_run(run, tmp_path_factory) -> Path:
+def half_run(engine_run, tmp_path_factory) -> Path:
     """A copy of the run store cut after its 4th kernel, as if the run had been killed there."""
     half = tmp_path_factory.mktemp("half")
-    src, dst = sqlite3.connect(run["dir"] / "run.db"), sqlite3.connect(half / "run.db")
+    src, dst = sqlite3.connect(engine_run["dir"] / "run.db"), sqlite3.connect(half / "run.db")
     src.backup(dst)
     src.close()
     cut_id, cut = dst.execute("SELECT id, created FROM kernels ORDER BY id LIMIT 1 OFFSET 3").fetchone()
@@ -61,8 +66,8 @@ def half_run(run, tmp_path_factory) -> Path:
 
 
 # ---- numbers against the store ------------------------------------------------------------------
-def test_fast_p_and_geomeans_match_the_store(run, report):
-    exp = _expected(run["store"], TASKS)
+def test_fast_p_and_geomeans_match_the_store(engine_run, report):
+    exp = _expected(engine_run["store"], TASKS)
     s = report["json"]["summary"]
     assert s["n_tasks"] == len(TASKS) and s["n_correct"] == sum(1 for b in exp["best"].values() if b)
     for p in P:
@@ -70,14 +75,15 @@ def test_fast_p_and_geomeans_match_the_store(run, report):
     assert s["geomean_speedup"] == pytest.approx(exp["geomean"])
     assert s["geomean_speedup_all"] == pytest.approx(exp["geomean_all"])
     assert report["json"]["by_level"]["1"]["fast_p"] == s["fast_p"]  # the suite's tasks are all level 1
-    rows = list(csv.reader((report["out"] / "csv" / f"{run['dir'].name}__fast_p_and_geometric-mean_speedup.csv").open()))
+    table = report["out"] / "csv" / f"{engine_run['dir'].name}__fast_p_and_geometric-mean_speedup.csv"
+    rows = list(csv.reader(table.open()))
     assert rows[0][3:9] == ["fast_0", "fast_0.5", "fast_0.8", "fast_1", "fast_1.5", "fast_2"]
     assert [float(v) for v in rows[1][3:9]] == pytest.approx([exp["fast_p"][p] for p in P])
 
 
-def test_per_task_rows_match_the_store(run, report):
-    st = run["store"]
-    summary = json.loads((run["dir"] / "summary.json").read_text())["per_task"]
+def test_per_task_rows_match_the_store(engine_run, report):
+    st = engine_run["store"]
+    summary = json.loads((engine_run["dir"] / "summary.json").read_text())["per_task"]
     all_ids = [k["id"] for k in st.kernels()]
     rows = {t["task"]: t for t in report["json"]["tasks"]}
     for t in TASKS:
@@ -94,8 +100,8 @@ def test_per_task_rows_match_the_store(run, report):
     assert rows["5_Softmax"]["strategy_label"] == strategies[rows["5_Softmax"]["strategy_id"]]["text"].strip()
 
 
-def test_search_progress_follows_store_order(run, report):
-    st, prog = run["store"], report["json"]["progress"]
+def test_search_progress_follows_store_order(engine_run, report):
+    st, prog = engine_run["store"], report["json"]["progress"]
     assert [p["rollouts"] for p in prog] == list(range(1, st.totals()["rollouts"] + 1))
     best: dict[str, float] = {}
     for k, point in zip(st.kernels(), prog):
@@ -105,16 +111,16 @@ def test_search_progress_follows_store_order(run, report):
         assert point["fast_1"] == pytest.approx(sum(1 for v in best.values() if v > 1.0) / len(TASKS))
 
 
-def test_lineage_matches_the_store(run, report):
+def test_lineage_matches_the_store(engine_run, report):
     got = {s["id"]: s for s in report["json"]["strategies"]}
-    for s in run["store"].strategies():
+    for s in engine_run["store"].strategies():
         g = got[s["id"]]
         assert (g["parents"], g["origin"], g["accepted"]) == (s["parents"], s["origin"], s["accepted"])
-    for e in run["store"].evaluations():
+    for e in engine_run["store"].evaluations():
         assert got[e["strategy_id"]]["scores"][e["task"]] == pytest.approx(e["score"])
 
 
-def test_html_is_one_self_contained_file_with_kernels_diffs_and_lineage(run, report):
+def test_html_is_one_self_contained_file_with_kernels_diffs_and_lineage(engine_run, report):
     html = (report["out"] / "report.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html) and "<script" not in html
     assert html.count("data:image/png;base64,") >= 3 and "<table>" in html
@@ -126,10 +132,10 @@ def test_html_is_one_self_contained_file_with_kernels_diffs_and_lineage(run, rep
     assert {"fast_p.png", "progress_rollouts.png"} <= plots and "progress_usd.png" not in plots  # no $ spent
 
 
-def test_manual_sections_shown_when_the_store_records_them(run, tmp_path, monkeypatch):
+def test_manual_sections_shown_when_the_store_records_them(engine_run, tmp_path, monkeypatch):
     shown = [{"title": "AIE vector intrinsics", "text": "aie::mul multiplies two vectors", "iteration": 2}]
     monkeypatch.setattr(SQLiteStore, "manual_shown", lambda self: shown, raising=False)
-    rep = build_report([str(run["dir"])], tmp_path, ["html"])
+    rep = build_report([str(engine_run["dir"])], tmp_path, ["html"])
     html = (tmp_path / "report.html").read_text()
     assert rep.runs[0].manual == shown and "AIE vector intrinsics" in html and "aie::mul multiplies" in html
 
@@ -196,11 +202,11 @@ def test_eval_json_input(eval_json, tmp_path):
     assert not rep.messages
 
 
-def test_two_runs_side_by_side(run, half_run, eval_json, tmp_path):
-    rep = build_report([str(run["dir"]), str(half_run), str(eval_json)], tmp_path, ["json", "csv"])
+def test_two_runs_side_by_side(engine_run, half_run, eval_json, tmp_path):
+    rep = build_report([str(engine_run["dir"]), str(half_run), str(eval_json)], tmp_path, ["json", "csv"])
     comp = json.loads((tmp_path / "report.json").read_text())["comparison"]
     summary, per_task = comp
-    stores = [run["store"], SQLiteStore(half_run / "run.db")]
+    stores = [engine_run["store"], SQLiteStore(half_run / "run.db")]
     bests = [{t: s.best_kernel(t) for t in TASKS} for s in stores]
     stores[1].close()
     evals = {r["task"]: r for r in json.loads(eval_json.read_text())["results"]}
@@ -253,10 +259,10 @@ def test_dollars_to_best_and_dollar_progress(tmp_path):
     assert (tmp_path / "out" / "plots" / "progress_usd.png").stat().st_size > 5000
 
 
-def test_without_matplotlib_one_line_and_the_rest_of_the_report(run, tmp_path, capsys, monkeypatch):
+def test_without_matplotlib_one_line_and_the_rest_of_the_report(engine_run, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    assert main(["report", str(run["dir"]), "--out", str(tmp_path)]) == 0
+    assert main(["report", str(engine_run["dir"]), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count("matplotlib is not installed") == 1
     assert "<table>" in (tmp_path / "report.html").read_text() and not (tmp_path / "plots").exists()
