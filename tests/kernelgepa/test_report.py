@@ -60,6 +60,7 @@ def half_run(engine_run, tmp_path_factory) -> Path:
     dst.execute("DELETE FROM kernels WHERE id > ?", (cut_id,))
     for table in ("evaluations", "strategies", "llm_calls"):
         dst.execute(f"DELETE FROM {table} WHERE created > ?", (cut,))
+    dst.execute("DELETE FROM meta WHERE key IN ('stopped', 'iteration', 'wall_s')")  # written at the end
     dst.commit()
     dst.close()
     return half
@@ -153,7 +154,8 @@ def test_half_finished_run_says_so_and_reports_what_the_store_holds(half_run, tm
     assert doc["summary"]["fast_p"] == pytest.approx(exp["fast_p"])
     assert len(doc["progress"]) == 4
     assert ("not attempted yet" in " ".join(doc["notes"])) == bool(missing)
-    assert "unfinished run" in (tmp_path / "report.html").read_text()
+    html = (tmp_path / "report.html").read_text()
+    assert "unfinished run" in html and "stopped: not recorded" in html
 
 
 def test_empty_run_says_so(tmp_path, capsys):
