@@ -55,14 +55,15 @@ def build_report(inputs: list[str], out: Path | None = None, formats: tuple[str,
     rep.messages += [f"{r.name}: {n}" for r in runs for n in r.notes]
     per_run = [run_tables(r) for r in runs]
     comparison = comparison_tables([r for r in runs if not r.empty]) if sum(not r.empty for r in runs) > 1 else []
-    plot_note = None
+    plots, plot_notes = [], []
     try:
-        plots = make_plots(runs) if {"md", "html"} & set(formats) else []
+        if {"md", "html"} & set(formats):
+            plots, plot_notes = make_plots(runs)
     except PlotsUnavailable as e:
-        plots, plot_note = [], str(e)
-        rep.messages.append(plot_note)
+        plot_notes = [str(e)]
+        rep.messages.append(str(e))
     try:
-        _write(rep, formats, per_run, comparison, plots, plot_note)
+        _write(rep, formats, per_run, comparison, plots, plot_notes)
     except OSError as e:
         raise ReportInputError(f"cannot write the report to {rep.out}: {e.strerror or e}") from None
     return rep
@@ -78,11 +79,11 @@ def _put(rep: Report, rel: str, data: str | bytes) -> None:
     rep.files.append(path)
 
 
-def _write(rep: Report, formats, per_run, comparison, plots, plot_note) -> None:
+def _write(rep: Report, formats, per_run, comparison, plots, plot_notes) -> None:
     if "md" in formats:
         for p in plots:
             _put(rep, f"plots/{p.name}.png", p.png)
-        _put(rep, "report.md", render_markdown(rep.runs, per_run, comparison, plots, plot_note))
+        _put(rep, "report.md", render_markdown(rep.runs, per_run, comparison, plots, plot_notes))
     if "csv" in formats:
         for t in [t for ts in per_run for t in ts] + comparison:
             _put(rep, f"csv/{slug(t.title)}.csv", table_csv(t))
@@ -90,4 +91,4 @@ def _write(rep: Report, formats, per_run, comparison, plots, plot_note) -> None:
         doc = {"runs": [run_json(r) for r in rep.runs], "comparison": [table_json(t) for t in comparison]}
         _put(rep, "report.json", json.dumps(doc, indent=2, default=str))
     if "html" in formats:
-        _put(rep, "report.html", render_html(rep.runs, per_run, comparison, plots, plot_note))
+        _put(rep, "report.html", render_html(rep.runs, per_run, comparison, plots, plot_notes))

@@ -134,13 +134,13 @@ def _run_section(run: RunData, tables: list[Table]) -> str:
 
 
 def render_html(runs: list[RunData], per_run: list[list[Table]], comparison: list[Table], plots: list[Plot],
-                plot_note: str | None) -> str:
+                plot_notes: list[str]) -> str:
     title = "kernelgepa report: " + ", ".join(r.name for r in runs)
     body = [f"<h1>{escape(title)}</h1>"]
     if comparison:
         body.append("<h2>comparison</h2>" + "".join(_table(t) for t in comparison))
     body.append("<h2>plots</h2>")
-    body.append("".join(_plot(p) for p in plots) if plots else f'<p class="note">{escape(plot_note or "no plots")}</p>')
+    body += [_plot(p) for p in plots] + [f'<p class="note">{escape(n)}</p>' for n in plot_notes]
     body += [_run_section(r, ts) for r, ts in zip(runs, per_run)]
     css = _CSS + _FORMATTER.get_style_defs(".hl")
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"

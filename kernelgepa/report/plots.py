@@ -100,11 +100,17 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def make_plots(runs: list[RunData]) -> list[Plot]:
-    """Every figure the report shows; raises PlotsUnavailable without matplotlib."""
+def make_plots(runs: list[RunData]) -> tuple[list[Plot], list[str]]:
+    """Every figure the report can show, and a line for each one it cannot; raises PlotsUnavailable
+    without matplotlib."""
     live = [r for r in runs if not r.empty]
     if not live:
-        return []
+        return [], ["no plots: no run has any task yet"]
+    notes = []
+    if not any(r.progress for r in live):
+        notes.append("no search-progress plots: eval results have no search history")
+    elif not any(r.progress and r.progress[-1].usd > 0 for r in live):
+        notes.append("no fast_1-versus-dollars plot: no LLM dollars recorded (cached replies or an unpriced model)")
     plots = [fast_p_plot(live), progress_plot(live, "rollouts"), progress_plot(live, "usd")]
     plots += [speedup_bars(r, n) for n, r in zip(unique_names(live), live)]
-    return [p for p in plots if p is not None]
+    return [p for p in plots if p is not None], notes

@@ -27,12 +27,12 @@ def markdown_table(t: Table) -> str:
 
 
 def render_markdown(runs: list[RunData], per_run: list[list[Table]], comparison: list[Table], plots: list[Plot],
-                    plot_note: str | None) -> str:
+                    plot_notes: list[str]) -> str:
     out = ["# kernelgepa report: " + ", ".join(r.name for r in runs), ""]
     if comparison:
         out += ["## comparison", ""] + [markdown_table(t) for t in comparison]
     out += ["## plots", ""]
-    out += [f"![{p.title}](plots/{p.name}.png)\n" for p in plots] or [f"_{plot_note or 'no plots'}_\n"]
+    out += [f"![{p.title}](plots/{p.name}.png)\n" for p in plots] + [f"_{n}_\n" for n in plot_notes]
     for r, tables in zip(runs, per_run):
         out += [f"## {r.name}", "", f"`{r.path}` ({r.kind_label})", ""]
         out += [f"> **note:** {n}\n" for n in r.notes]

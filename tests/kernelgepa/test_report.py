@@ -60,7 +60,7 @@ def half_run(engine_run, tmp_path_factory) -> Path:
     dst.execute("DELETE FROM kernels WHERE id > ?", (cut_id,))
     for table in ("evaluations", "strategies", "llm_calls"):
         dst.execute(f"DELETE FROM {table} WHERE created > ?", (cut,))
-    dst.execute("DELETE FROM meta WHERE key IN ('stopped', 'iteration', 'wall_s')")  # written at the end
+    dst.execute("DELETE FROM meta WHERE key IN ('stopped', 'iteration', 'wall_s')")  # not there yet this early
     dst.commit()
     dst.close()
     return half
