@@ -23,11 +23,19 @@ def geomean(values: Iterable[float]) -> float | None:
     return math.exp(sum(math.log(v) for v in vals) / len(vals))
 
 
+def geomean_all(pairs: Iterable[tuple[bool, float | None]], n_tasks: int | None = None) -> float | None:
+    """Geometric mean over ALL tasks, a failed or missing task counting as speedup 1.0 (no change)."""
+    pairs = list(pairs)
+    missing = max(0, (n_tasks if n_tasks is not None else len(pairs)) - len(pairs))
+    return geomean([s if ok and s else 1.0 for ok, s in pairs] + [1.0] * missing)
+
+
 def summarize(pairs: list[tuple[bool, float | None]], n_tasks: int | None = None) -> dict:
     n = n_tasks if n_tasks is not None else len(pairs)
     return {
         "fast_p": {str(p): fast_p(pairs, p, n) for p in FAST_P_THRESHOLDS},
         "geomean_speedup": geomean(s for ok, s in pairs if ok),
+        "geomean_speedup_all": geomean_all(pairs, n),
         "n_tasks": n,
         "n_correct": sum(1 for ok, _ in pairs if ok),
     }

@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_task_args(b)
     _add_eval_args(b)
 
+    r = sub.add_parser("report", help="fast_p/speedup tables, plots and one HTML file from optimize runs or "
+                                      "eval --json files (several: side-by-side comparison)")
+    r.add_argument("inputs", nargs="+", metavar="RUN_DIR", help="optimize run directory or eval --json file")
+    r.add_argument("--out", help="output folder (default: RUN_DIR/report for one run, else ./kernelgepa-report)")
+    r.add_argument("--format", default="md,csv,json,html", help="comma-separated: md,csv,json,html (default: all)")
+
     add_index_parser(sub)
     return ap
 
@@ -242,10 +248,33 @@ def cmd_optimize(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from rich.markup import escape
+
+    from kernelgepa.report.build import build_report, parse_formats
+    from kernelgepa.report.load import ReportInputError
+    from kernelgepa.report.tables import run_summary
+    from kernelgepa.tables import console
+
+    try:
+        rep = build_report(args.inputs, Path(args.out) if args.out else None, parse_formats(args.format))
+    except ReportInputError as e:
+        raise UsageError(str(e)) from None
+    for m in rep.messages:
+        console.print(f"[yellow]note:[/] {escape(m)}", highlight=False)
+    for r in rep.runs:
+        if not r.empty:
+            s = run_summary(r)
+            fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
+            console.print(f"[bold]{escape(r.name)}[/]: {s['n_correct']}/{s['n_tasks']} correct  {fp}", highlight=False)
+    console.print(f"wrote {len(rep.files)} files to {rep.out}", highlight=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
-               "index": lambda a: cmd_index(a, UsageError)}[args.cmd]
+               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

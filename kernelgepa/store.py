@@ -57,21 +57,7 @@ class RunStore(Protocol):
     def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
                          sections: list[dict]) -> None: ...
     def manual_shown(self, iteration: int | None = None) -> list[dict]: ...
-    # ---- manual sections shown to reflection --------------------------------------------------
-    def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
-                         sections: list[dict]) -> None:
-        """Which sections a reflection read; a replayed (resumed) iteration does not duplicate them."""
-        for s in sections:
-            self._write("INSERT OR IGNORE INTO manual_shown(iteration, tag, llm_call_id, strategy_id, section_id, "
-                        "title, source, score, task) VALUES(?,?,?,?,?,?,?,?,?)",
-                        (iteration, tag, llm_call_id, strategy_id, s["id"], s["title"], s["source"],
-                         s.get("score"), s.get("task")))
-
-    def manual_shown(self, iteration: int | None = None) -> list[dict]:
-        if iteration is None:
-            return self._rows("SELECT * FROM manual_shown ORDER BY id")
-        return self._rows("SELECT * FROM manual_shown WHERE iteration = ? ORDER BY id", (iteration,))
-
+    def llm_calls(self) -> list[dict]: ...
     def totals(self) -> dict: ...
     def close(self) -> None: ...
 
@@ -196,6 +182,13 @@ class SQLiteStore:
         if iteration is None:
             return self._rows("SELECT * FROM manual_shown ORDER BY id")
         return self._rows("SELECT * FROM manual_shown WHERE iteration = ? ORDER BY id", (iteration,))
+
+    def llm_calls(self) -> list[dict]:
+        """Every recorded call in the order it was made (reports chart dollars against rollouts)."""
+        rows = self._rows("SELECT * FROM llm_calls ORDER BY created, rowid")
+        for r in rows:
+            r["record"], r["cached"] = json.loads(r["record"]), bool(r["cached"])
+        return rows
 
     def totals(self) -> dict:
         calls = self._rows("SELECT COUNT(*) AS n, COALESCE(SUM(cost_usd), 0) AS usd, COALESCE(SUM(cached), 0) AS cached, "

@@ -21,3 +21,10 @@ def test_summary_counts_failures_in_fast_p():
     s = summarize([(True, 2.5), (True, 0.7), (False, None), (False, 9.0)])
     assert s["fast_p"]["1.0"] == 0.25 and s["fast_p"]["0.5"] == 0.5 and s["fast_p"]["2.0"] == 0.25
     assert abs(s["geomean_speedup"] - (2.5 * 0.7) ** 0.5) < 1e-12 and s["n_correct"] == 2
+
+
+def test_geomean_over_all_tasks_counts_failures_and_missing_tasks_as_one():
+    s = summarize([(True, 4.0), (False, 9.0), (True, 0.25)], n_tasks=4)  # one task has no result at all
+    assert abs(s["geomean_speedup_all"] - (4.0 * 1.0 * 0.25 * 1.0) ** 0.25) < 1e-12
+    assert abs(s["geomean_speedup"] - 1.0) < 1e-12
+    assert summarize([(False, None)])["geomean_speedup_all"] == 1.0

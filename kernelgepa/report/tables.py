@@ -1,0 +1,140 @@
+"""The report's tables as plain data (headers, raw cell values, per-column formats).
+
+Markdown, CSV, JSON and HTML all render these same ``Table`` objects, so a number can never differ
+between formats. Metrics come from ``harness.metrics`` (the KernelBench definitions).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.metrics import FAST_P_THRESHOLDS, summarize
+from kernelgepa.report.load import RunData, TaskRow
+
+GEOMEAN_CAPTION = ("fast_p: share of ALL tasks that are correct with speedup > p (failed and unattempted tasks "
+                   "count as not fast). geomean (correct): over correct tasks only. geomean (all): over all "
+                   "tasks, a failed or unattempted task counted as speedup 1.0.")
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list]                 # raw values: str, int, float, bool or None
+    formats: list[str] = field(default_factory=list)  # format spec per column ("" = str())
+    caption: str = ""
+
+    def cell(self, row: list, col: int) -> str:
+        value = row[col]
+        if value is None:
+            return "-"
+        spec = self.formats[col] if col < len(self.formats) else ""
+        if isinstance(value, bool) or not spec or not isinstance(value, (int, float)):
+            return str(value)
+        return format(value, spec)
+
+    def text_rows(self) -> list[list[str]]:
+        return [[self.cell(r, i) for i in range(len(self.headers))] for r in self.rows]
+
+
+def run_summary(run: RunData, tasks: list[TaskRow] | None = None) -> dict:
+    """fast_p and geomeans over ``tasks`` (default: all of the run's tasks)."""
+    tasks = run.tasks if tasks is None else tasks
+    return summarize([(t.correct, t.speedup) for t in tasks], len(tasks))
+
+
+def levels(run: RunData) -> list[int | None]:
+    return sorted({t.level for t in run.tasks}, key=lambda lv: (lv is None, lv or 0))
+
+
+def _level_name(level: int | None) -> str:
+    return "unknown level" if level is None else f"level {level}"
+
+
+def _summary_row(name: str, s: dict) -> list:
+    return ([name, s["n_tasks"], s["n_correct"]] + [s["fast_p"][str(p)] for p in FAST_P_THRESHOLDS]
+            + [s["geomean_speedup"], s["geomean_speedup_all"]])
+
+
+_SUMMARY_HEADERS = (["scope", "tasks", "correct"] + [f"fast_{p:g}" for p in FAST_P_THRESHOLDS]
+                    + ["geomean (correct)", "geomean (all, failures = 1.0)"])
+_SUMMARY_FORMATS = ["", "d", "d"] + [".2f"] * len(FAST_P_THRESHOLDS) + [".3f", ".3f"]
+
+
+def summary_table(run: RunData) -> Table:
+    """fast_p and geomeans for the whole run and per level."""
+    rows = [_summary_row("all tasks", run_summary(run))]
+    lvls = levels(run)
+    if len(lvls) > 1 or lvls[:1] != [None]:
+        rows += [_summary_row(_level_name(lv), run_summary(run, [t for t in run.tasks if t.level == lv]))
+                 for lv in lvls]
+    return Table(f"{run.name}: fast_p and geometric-mean speedup", list(_SUMMARY_HEADERS), rows,
+                 list(_SUMMARY_FORMATS), GEOMEAN_CAPTION)
+
+
+def task_table(run: RunData) -> Table:
+    """One row per task: verdict, timings, and what it cost the search to get there."""
+    headers = ["level", "task", "status", "eager ms", "torch.compile ms", "best kernel ms", "speedup"]
+    formats = ["", "", "", ".4f", ".4f", ".4f", ".2f"]
+    if run.kind == "run":
+        headers += ["attempts (task)", "rollouts to best", "$ to best", "strategy"]
+        formats += ["d", "d", ".4f", ""]
+    rows = []
+    for t in run.tasks:
+        row = [t.level, t.task, t.status, t.baseline_ms, t.compile_baseline_ms, t.kernel_ms, t.speedup]
+        if run.kind == "run":
+            strat = f"#{t.strategy_id} {t.strategy_label}" if t.strategy_id is not None else None
+            row += [t.attempts, t.rollouts_to_best, t.usd_to_best, strat]
+        rows.append(row)
+    caption = ("speedup = eager ms / kernel ms of the best correct kernel. rollouts to best: kernels evaluated in "
+               "the whole run up to and including it; $ to best: LLM dollars spent by then (0 for cached or "
+               "unpriced models).") if run.kind == "run" else "speedup = eager ms / kernel ms."
+    return Table(f"{run.name}: per task", headers, rows, formats, caption)
+
+
+def npu_table(run: RunData) -> Table | None:
+    """Pass rate and mean vector utilisation, only for runs whose results carry utilisation."""
+    measured = [t for t in run.tasks if t.vector_util is not None]
+    if not measured:
+        return None
+    kinds = {t.vector_util_kind for t in measured}
+    label = {frozenset({"real"}): "real", frozenset({"estimated"}): "estimated"}.get(
+        frozenset(kinds), "mixed or unlabelled: " + ", ".join(sorted(k or "unlabelled" for k in kinds)))
+    passed = sum(1 for t in run.tasks if t.correct)
+    mean = sum(t.vector_util for t in measured) / len(measured)
+    rows = [[len(run.tasks), passed, passed / len(run.tasks), len(measured), mean, label]]
+    return Table(f"{run.name}: NPU pass rate and vector utilisation",
+                 ["tasks", "passed", "pass rate", "tasks with utilisation", "mean vector utilisation", "source"],
+                 rows, ["d", "d", ".2f", "d", ".1%", ""],
+                 "mean over the tasks whose results report vector utilisation; source says whether it was "
+                 "measured on hardware (real) or estimated.")
+
+
+def lineage_table(run: RunData) -> Table | None:
+    if not run.strategies:
+        return None
+    names = [t.task for t in run.tasks]
+    rows = [[s.id, s.label, s.origin, ", ".join(f"#{p}" for p in s.parents) or None, s.iteration,
+             "yes" if s.accepted else "no"] + [s.scores.get(n) for n in names] for s in run.strategies]
+    return Table(f"{run.name}: strategy lineage", ["id", "strategy", "origin", "parents", "iteration", "accepted"]
+                 + names, rows, ["d", "", "", "", "d", ""] + [".2f"] * len(names),
+                 "scores are the search's shaped scores per task (1 + log2 speedup for correct kernels, "
+                 "small partial credit otherwise); - = not evaluated (a rejected child is scored on "
+                 "its minibatch only).")
+
+
+def run_facts(run: RunData) -> str:
+    """One line about what the run spent and why it stopped (or the eval's setup)."""
+    t = run.totals
+    if run.kind == "eval":
+        return ", ".join(f"{k}: {v}" for k, v in (t.get("meta") or {}).items())
+    wall = f"{t['wall_s']:.0f}s" if t.get("wall_s") is not None else "not recorded"
+    setup = ", ".join(f"{k} {t[k]}" for k in ("backend", "model") if t.get(k))
+    return (f"{setup or 'setup not recorded'}: {t.get('rollouts', 0)} rollouts, "
+            f"{t.get('llm_calls', 0)} LLM calls ({t.get('llm_cached', 0)} cached), ${t.get('usd', 0.0):.4f}, "
+            f"{t.get('iterations', 0)} iterations, wall {wall}; stopped: {run.stopped or 'not recorded'}")
+
+
+def run_tables(run: RunData) -> list[Table]:
+    if run.empty:
+        return []
+    return [t for t in (summary_table(run), task_table(run), npu_table(run), lineage_table(run)) if t is not None]
