@@ -26,7 +26,9 @@ def _add_task_args(p: argparse.ArgumentParser, *, positional: bool = False) -> N
 
 
 def _add_eval_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", default="cpu", choices=("cpu", "cuda"))
+    from harness.backends import BACKENDS
+
+    p.add_argument("--backend", default="cpu", choices=BACKENDS)
     p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
     p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
