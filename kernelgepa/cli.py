@@ -165,6 +165,8 @@ def _summary(results, summarize) -> dict:
     labels = sorted({r.size_label for r in results})
     summary = summarize([(r.correct, r.speedup) for r in results])
     summary["size_labels"] = labels
+    # Correct but never timed (Triton interpreter): shown apart, never counted as correct or fast.
+    summary["n_interpreted"] = sum(1 for r in results if r.status.value == "interpreted")
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}
