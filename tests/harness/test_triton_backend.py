@@ -90,6 +90,14 @@ def test_native_builds_are_refused(triton_eval, sandbox, small_task):
     assert r.status == Status.INVALID and "@triton.jit" in r.error
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("name", ["1_ReLU", "5_Softmax", "7_MatMul", "12_GELU"])
+def test_examples_compile_and_are_timed_on_gpu(triton_eval, sandbox, task, name):
+    r = run(triton_eval, sandbox, task(name), EXAMPLES / f"{name}.py")
+    assert r.status == Status.OK and r.speedup and r.kernel.median_ms > 0, (r.status, r.error, r.messages)
+
+
 def test_compile_error_maps_to_the_candidates_line():
     """On a GPU the JIT compiler numbers lines from the kernel's def; the message uses the file's."""
     from triton.compiler.errors import CompilationError
