@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import nvrtc
 from harness.build import Builder, BuildRequest
 
 CPP_KERNEL = """
@@ -95,3 +96,18 @@ def test_cold_compile_cuda(benchmark, report_ratio):
                        setup=lambda: ((Path(tempfile.mkdtemp()),), {}), rounds=2, iterations=1)
     report_ratio("cold compile, CUDA (nvcc compile step)", "native-route", native, "load_inline-form", plain)
     assert native / plain <= 0.25
+
+
+@pytest.mark.skipif(not nvrtc.available() or shutil.which("nvcc") is None, reason="needs NVRTC and nvcc")
+def test_cold_compile_nvrtc(benchmark, report_ratio):
+    """The cupy backend's route (NVRTC -> cubin, no driver needed) vs nvcc on the load_inline form."""
+    fast = _median_cold(_nvrtc_build, rounds=5)
+    plain = _median_cold(_our_load_inline_cuda, rounds=1)
+    benchmark.pedantic(_nvrtc_build, setup=lambda: ((Path(tempfile.mkdtemp()),), {}), rounds=2, iterations=1)
+    report_ratio("cold compile, CUDA (NVRTC vs nvcc + torch headers)", "nvrtc", fast, "load_inline-form", plain)
+    assert fast / plain <= 0.25
+
+
+def _nvrtc_build(d: Path) -> None:
+    r = Builder(d, link_cuda=False).build(BuildRequest(kind="nvrtc", name="relu", sources=(CUDA_KERNEL,)))
+    assert r.ok, r.log

@@ -1,9 +1,10 @@
 """Compile candidate kernel sources outside the candidate's process, with a content-hash cache.
 
-Three request kinds:
+Four request kinds:
   * ``cpp``  - plain C++ (no torch headers), g++ -> shared library, called through ctypes (fast route);
   * ``cuda`` - plain CUDA C++ (no torch headers), nvcc -> shared library (fast route);
-  * ``load_inline`` - torch.utils.cpp_extension.load_inline sources, built the way torch builds them.
+  * ``load_inline`` - torch.utils.cpp_extension.load_inline sources, built the way torch builds them;
+  * ``nvrtc`` - CuPy RawKernel/RawModule sources, NVRTC -> cubin (``harness/nvrtc.py``).
 
 The compiler runs in an isolated child (see ``sandbox.isolation``) because candidate sources are
 untrusted: an ``#include`` of a secret file must not leak into error messages.
@@ -46,7 +47,7 @@ class BuildError(Exception):
 
 @dataclass(frozen=True)
 class BuildRequest:
-    kind: str  # "cpp" | "cuda" | "load_inline"
+    kind: str  # "cpp" | "cuda" | "load_inline" | "nvrtc"
     name: str
     sources: tuple[str, ...] = ()
     cuda_sources: tuple[str, ...] = ()
@@ -61,7 +62,7 @@ class BuildRequest:
 
     @property
     def needs_cuda(self) -> bool:
-        return self.kind == "cuda" or bool(self.cuda_sources)
+        return self.kind in ("cuda", "nvrtc") or bool(self.cuda_sources)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,7 +118,7 @@ class Builder:
     # ---- public -------------------------------------------------------------------------
     def build(self, req: BuildRequest) -> BuildResult:
         _check_flags(req.extra_cflags + req.extra_cuda_cflags)
-        if req.kind not in ("cpp", "cuda", "load_inline"):
+        if req.kind not in ("cpp", "cuda", "load_inline", "nvrtc"):
             raise BuildError(f"unknown build kind {req.kind!r}")
         if not re.fullmatch(r"[A-Za-z_]\w{0,63}", req.name):
             raise BuildError(f"extension name must be a C identifier: {req.name!r}")
@@ -137,7 +138,7 @@ class Builder:
             try:
                 ok, log = self._compile(req, tmp, linked)
                 seconds = time.perf_counter() - t0
-                meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked,
+                meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked, "artifact": _artifact_name(req),
                         "resources": parse_ptxas(log) if req.needs_cuda else []}
                 (tmp / "meta.json").write_text(json.dumps(meta))
                 for p in tmp.rglob("*"):
@@ -156,7 +157,7 @@ class Builder:
         if not meta_path.exists():
             return None
         meta = json.loads(meta_path.read_text())
-        art = final / "lib.so"
+        art = final / meta.get("artifact", "lib.so")
         return BuildResult(ok=meta["ok"], artifact=str(art) if meta["ok"] and art.exists() else None,
                            log=meta["log"], seconds=meta["seconds"], cached=True,
                            linked=meta["linked"], resources=meta["resources"])
@@ -174,6 +175,11 @@ class Builder:
             cmds = [["nvcc", "-O3", "-std=c++17", f"-arch={self.cuda_arch}", "-Xptxas", "-v",
                      "-Xcompiler", "-fPIC", *(["-shared"] if linked else []),
                      *req.extra_cuda_cflags, src.name, *out]]
+        elif req.kind == "nvrtc":
+            src = d / f"{req.name}.cu"
+            src.write_text("\n".join(req.sources))
+            cmds = [[sys.executable, str(Path(__file__).with_name("nvrtc.py")), src.name, _artifact_name(req),
+                     self.cuda_arch, "--ptxas-options=-v", *req.extra_cuda_cflags]]
         else:
             cmds = self._load_inline_cmds(req, d, linked)
         logs = []
@@ -232,6 +238,10 @@ class Builder:
             return False, f"{cmd[0]}: compiler not found on PATH"
         out = (proc.stdout or "") + (proc.stderr or "")
         return proc.returncode == 0, out
+
+
+def _artifact_name(req: BuildRequest) -> str:
+    return "kernel.cubin" if req.kind == "nvrtc" else "lib.so"
 
 
 def default_cache_dir() -> Path:

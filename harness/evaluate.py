@@ -38,10 +38,15 @@ class Evaluator:
     def seeds(self, n: int, offset: int = 0) -> list[int]:
         return [self.cfg.seed + offset + k for k in range(n)]
 
+    @property
+    def _timed(self) -> bool:
+        """An interpreter's run times say nothing about the kernel: neither side is timed then."""
+        return self.cfg.time_kernels and not self.backend.interpreted
+
     def reference(self, task: Task, sandbox: Sandbox, device: str, *, fresh: bool = False) -> ReferenceRun:
         return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
                              self.backend.device_name(device), self.seeds(self.cfg.trials),
-                             timed=self.cfg.time_kernels, fresh=fresh or self.cfg.fresh_baseline)
+                             timed=self._timed, fresh=fresh or self.cfg.fresh_baseline)
 
     def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, devices: str | DevicePool) -> EvalResult:
         """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers
@@ -74,6 +79,8 @@ class Evaluator:
             verdict = check_candidate(source, str(cand))
             if not verdict.ok:
                 return result(Status(verdict.status), "static", verdict.reason)
+        if self.backend.unavailable_reason:
+            return result(Status.INVALID, "compile", self.backend.unavailable_reason)
 
         session = RunSession(self.builder, self.backend, pool)
         ref = None
@@ -84,7 +91,7 @@ class Evaluator:
             except ReferenceFailed as e:
                 return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
         run, verdict = self._run_candidate(cand, ref, {}, sandbox, self.cfg.trials, task.tolerance,
-                                           timed=self.cfg.time_kernels, session=session)
+                                           timed=self._timed, session=session)
         if session.failure:
             status, error, messages = session.failure
             return result(status, "compile", error, messages=messages, compile_s=session.compile_s)
@@ -103,9 +110,14 @@ class Evaluator:
         if verdict:
             status, rung, error, extra = verdict
             return result(status, rung, error, sandbox=run.isolation, **extra, **common)
+        if self.backend.interpreted:
+            return result(Status.INTERPRETED, "correctness", warnings=[
+                "correct under the Triton interpreter on CPU: not compiled for a GPU, not timed, no speed claim",
+                *_autotune_notes(run.result), *ref.warnings], sandbox=run.isolation, **{**common, "compile_s": None})
         kernel = Timing.from_dict(run.result.get("timing"))
         res = result(Status.OK, "timing" if kernel else "correctness", kernel=kernel, warnings=list(ref.warnings),
                      sandbox=run.isolation, **common)
+        res.warnings += _autotune_notes(run.result)
         if kernel and ref.timing and kernel.median_ms > 0:
             res.speedup = ref.timing.median_ms / kernel.median_ms
             if res.speedup > self.cfg.implausible_speedup:
@@ -122,7 +134,8 @@ class Evaluator:
                        n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession"):
         """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
         asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
-        job = {"role": "candidate", "device": None, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
+        job = {"role": "candidate", "backend": self.backend.name, "interpret": self.backend.interpreted,
+               "device": None, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
                "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
                "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
                "timing": self.cfg.timing.to_dict(), "expected_out_bytes": ref.output_bytes if ref else 0}
@@ -208,6 +221,14 @@ class Evaluator:
             res.warnings.append(f"speedup {claimed:.1f}x > {self.cfg.implausible_speedup:g}x: baseline re-measured "
                                 f"({res.baseline_ms:.4g} ms, speedup now {res.speedup:.2f}x) and output re-verified "
                                 f"on {n} fresh input sets")
+
+def _autotune_notes(run_result: dict | None) -> list[str]:
+    """What each autotuned kernel settled on (informational: timing never depends on it)."""
+    chosen = (run_result or {}).get("autotune")
+    if not isinstance(chosen, dict):
+        return []
+    return [f"autotune: {name} chose {config}"[:300] for name, config in sorted(chosen.items())[:8]]
+
 
 class RunSession:
     """Answers one candidate run's requests: each kernel build (vetted for the backend, built outside

@@ -44,7 +44,10 @@ class JobReport:
             return "crashed", o.last_phase, f"exited with code {o.exit_code} without reporting a result"
         if self.error:
             e = self.error
-            return "runtime_error", e.get("phase", o.last_phase), f"{e['type']}: {e['message'].splitlines()[0] if e['message'] else ''}"[:500]
+            first = e["message"].splitlines()[0] if e["message"] else ""
+            if e.get("status") == "compile_error":  # a kernel the JIT front end rejected (the child may
+                return "compile_error", "compile", first[:500]  # only pick another failing status)
+            return "runtime_error", e.get("phase", o.last_phase), (first if e.get("status") else f"{e['type']}: {first}")[:500]
         return None
 
     def messages(self) -> str:

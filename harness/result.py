@@ -15,6 +15,8 @@ class Status(str, Enum):
     INVALID = "invalid"
     REJECTED = "rejected"
     COMPILED_ONLY = "compiled_only"
+    # Correct when run through an interpreter (Triton on CPU): proves correctness, claims no speed.
+    INTERPRETED = "interpreted"
 
 
 # The ladder, in order; ``rung`` is the last one reached.

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 ALLOWED_IMPORTS = ("torch", "torch.nn", "torch.nn.functional", "torch.utils.cpp_extension", "math",
                    "harness.native", "typing", "__future__", "triton", "triton.language", "functools",
-                   "dataclasses")
+                   "dataclasses", "cupy")
+# CuPy is there to compile and launch the candidate's own RawKernel/RawModule, not for its array
+# library: cupy.exp or cupy.matmul would compute the task outside any kernel the candidate wrote.
+_CUPY_NAMES = {"RawKernel", "RawModule", "cuda", "ExternalStream", "int32", "int64", "uint32", "uint64",
+               "float16", "float32", "float64"}
 _FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "open", "globals", "locals", "vars",
                     "getattr", "setattr", "delattr", "breakpoint", "input", "exit", "quit", "memoryview"}
 _ALLOWED_DUNDERS = {"__init__", "__name__", "__doc__"}
@@ -50,6 +54,11 @@ def _module_aliases(tree: ast.AST) -> set[str]:
     return names
 
 
+def _cupy_aliases(tree: ast.AST) -> set[str]:
+    return {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
+            for a in n.names if a.name == "cupy"}
+
+
 def _check_source_strings(tree: ast.AST) -> str | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 20:
@@ -67,6 +76,7 @@ def check_candidate(source: str, filename: str = "candidate.py") -> StaticVerdic
     except SyntaxError as e:
         return StaticVerdict(False, "invalid", f"Python syntax error at line {e.lineno}: {e.msg}")
     modules = _module_aliases(tree)
+    cupy = _cupy_aliases(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Import):
@@ -76,6 +86,10 @@ def check_candidate(source: str, filename: str = "candidate.py") -> StaticVerdic
         elif isinstance(node, ast.ImportFrom):
             if node.level or node.module not in ALLOWED_IMPORTS:
                 return StaticVerdict(False, "rejected", f"line {line}: import from '{node.module}' is not allowed")
+            bad = [a.name for a in node.names if node.module == "cupy" and a.name not in _CUPY_NAMES]
+            if bad:
+                return StaticVerdict(False, "rejected", f"line {line}: cupy.{bad[0]} is not allowed (only RawKernel, "
+                                                        "RawModule, cuda.ExternalStream and scalar types)")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FORBIDDEN_CALLS:
             return StaticVerdict(False, "rejected", f"line {line}: call to {node.func.id}() is not allowed")
         elif isinstance(node, ast.Name) and node.id in ("__builtins__", "__loader__", "__spec__"):
@@ -86,6 +100,9 @@ def check_candidate(source: str, filename: str = "candidate.py") -> StaticVerdic
             root = node.value
             while isinstance(root, ast.Attribute):
                 root = root.value
+            if isinstance(root, ast.Name) and root.id in cupy and node.attr not in _CUPY_NAMES:
+                return StaticVerdict(False, "rejected", f"line {line}: cupy.{node.attr} is not allowed (only RawKernel, "
+                                                        "RawModule, cuda.ExternalStream and scalar types)")
             if isinstance(root, ast.Name) and root.id in modules and node.attr.startswith("_"):
                 return StaticVerdict(False, "rejected", f"line {line}: private attribute {root.id}...{node.attr} "
                                                         "is not allowed")

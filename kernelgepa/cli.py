@@ -27,7 +27,9 @@ def _add_task_args(p: argparse.ArgumentParser, *, positional: bool = False) -> N
 
 
 def _add_eval_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--backend", default="cpu", choices=("cpu", "cuda"))
+    from harness.backends import BACKENDS
+
+    p.add_argument("--backend", default="cpu", choices=BACKENDS)
     p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
     p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
@@ -177,6 +179,8 @@ def _summary(results, summarize) -> dict:
     labels = sorted({r.size_label for r in results})
     summary = summarize([(r.correct, r.speedup) for r in results])
     summary["size_labels"] = labels
+    # Correct but never timed (Triton interpreter): shown apart, never counted as correct or fast.
+    summary["n_interpreted"] = sum(1 for r in results if r.status.value == "interpreted")
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}

@@ -9,6 +9,13 @@ SEED_STRATEGY = {
     "cuda": ("Write the kernel in CUDA C++ through harness.native.load_cuda with an extern \"C\" launcher that "
              "takes the stream argument. Use coalesced accesses (consecutive threads touch consecutive "
              "addresses), a grid-stride loop, and fuse chained elementwise work into one kernel."),
+    "triton": ("Write @triton.jit kernels launched from forward. Give each program a power-of-two BLOCK of "
+               "contiguous elements (a whole row for row-wise reductions), mask the tail, accumulate in fp32, "
+               "and fuse chained elementwise work into one kernel. For fp32 matmuls pass "
+               "input_precision=\"ieee\" to tl.dot (TF32 fails the fp32 tolerance)."),
+    "cupy": ("Write CUDA C kernels as extern \"C\" __global__ functions compiled with cupy.RawKernel or "
+             "cupy.RawModule, and launch them inside cp.cuda.ExternalStream(torch's current stream). Use "
+             "coalesced accesses, a grid-stride loop, and fuse chained elementwise work into one kernel."),
 }
 
 _MODELNEW = """
@@ -58,6 +65,57 @@ extern "C" void relu(const float* x, float* y, long n, cudaStream_t s) {
 """, functions={"relu": ["ptr", "ptr", "int64", "stream"]})
 {modelnew}```
 Argument types: ptr (contiguous tensor on the GPU), int32, int64, float32, float64, stream (filled in).''',
+    "triton": '''Return ONE Python code block defining `class ModelNew(nn.Module)` with the same constructor and
+forward signatures as `Model`. Compute the result in your own @triton.jit kernels; PyTorch may only
+allocate and reshape. Allowed imports: torch, torch.nn, math, triton, triton.language.
+Example:
+```python
+import torch
+import torch.nn as nn
+import triton
+import triton.language as tl
+
+@triton.jit
+def relu_kernel(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    x = tl.load(x_ptr + offs, mask=offs < n)
+    tl.store(y_ptr + offs, tl.where(x < 0, 0.0, x), mask=offs < n)
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        relu_kernel[(triton.cdiv(x.numel(), 1024),)](x, y, x.numel(), BLOCK=1024)
+        return y
+```
+@triton.autotune is allowed; without a GPU kernels run in Triton's interpreter (correctness only).''',
+    "cupy": '''Return ONE Python code block defining `class ModelNew(nn.Module)` with the same constructor and
+forward signatures as `Model`. Compute the result in your own CUDA C kernel compiled by CuPy (NVRTC);
+PyTorch may only allocate and reshape. Allowed imports: torch, torch.nn, math, cupy (only
+RawKernel, RawModule, cuda.ExternalStream and scalar types such as cupy.int64).
+Example:
+```python
+import cupy as cp
+import torch
+import torch.nn as nn
+
+_relu = cp.RawKernel(r"""
+extern "C" __global__ void relu(const float* x, float* y, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+""", "relu")
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        x = x.contiguous()
+        y = torch.empty_like(x)
+        n = x.numel()
+        with cp.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream):
+            _relu((min((n + 255) // 256, 65535),), (256,), (x.data_ptr(), y.data_ptr(), cp.int64(n)))
+        return y
+```
+Pass tensors as x.data_ptr(); sizes as cp.int64 (long long) or cp.int32 (int).''',
 }
 FORMAT = {backend: text.replace("{modelnew}", _MODELNEW) for backend, text in FORMAT.items()}
 

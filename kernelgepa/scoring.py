@@ -3,7 +3,8 @@
 * rejected / invalid (cheating, wrong format): 0.0 - never positive, so a strategy cannot learn
   that wrapping the reference "works" (GEPA once learned exactly that from a correctness-only score);
 * not correct: small partial credit by the rung reached, so early progress is visible
-  (compiled 0.05, ran but crashed/timed out 0.10, ran but wrong 0.20, compiled but not runnable here 0.25);
+  (compiled 0.05, ran but crashed/timed out 0.10, ran but wrong 0.20, compiled but not runnable here 0.25,
+  correct under an interpreter but never timed 0.30: no speed term, since nothing was measured);
 * correct: 1 + log2(speedup), floored at 0.5 and capped at 7 - always above any incorrect kernel and
   strictly increasing with speedup (2x -> 2.0, 1x -> 1.0, 0.5x -> 0.5).
 
@@ -16,7 +17,7 @@ import math
 _PARTIAL = {
     "compile_error": 0.0, "rejected": 0.0, "invalid": 0.0,
     "runtime_error": 0.05, "timeout": 0.10, "crashed": 0.10,
-    "incorrect": 0.20, "compiled_only": 0.25,
+    "incorrect": 0.20, "compiled_only": 0.25, "interpreted": 0.30,
 }
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 # Piped output (grep, files, CI logs) gets wide tables so names are never split across lines.
 console = Console() if sys.stdout.isatty() else Console(width=200)
-_STATUS_STYLE = {"ok": "green", "loaded": "green", "compiled_only": "cyan", "incorrect": "yellow",
+_STATUS_STYLE = {"ok": "green", "loaded": "green", "compiled_only": "cyan", "interpreted": "cyan", "incorrect": "yellow",
                  "rejected": "red", "skipped": "dim", "error": "red"}
 
 
@@ -53,7 +53,9 @@ def print_results(results, summary: dict) -> None:
     console.print(t)
     fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in summary["fast_p"].items())
     gm = summary["geomean_speedup"]
-    console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]  {fp}  "
+    interpreted = summary.get("n_interpreted")
+    note = f"  ({interpreted} more correct under an interpreter, not timed)" if interpreted else ""
+    console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]{note}  {fp}  "
                   f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
 
 

@@ -31,6 +31,10 @@ for sub in cuda cuda_load_inline; do
   $py -m kernelgepa.cli eval --backend cuda --profile gpu --solutions "kernelbench_tasks/examples/$sub" \
       --json "$OUT/eval_${sub}.json" 2>&1 | tee "$OUT/eval_${sub}.log" || status=1
 done
+for backend in triton cupy; do  # cupy needs the gpu extra: pip install -e '.[gpu]'
+  $py -m kernelgepa.cli eval --backend $backend --profile gpu --json "$OUT/eval_${backend}.json" 2>&1 \
+      | tee "$OUT/eval_${backend}.log" || status=1
+done
 $py -m pytest benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 | tee "$OUT/bench_compile.log" || status=1
 echo "gpu_check finished with status $status; outputs in $OUT"
 exit $status

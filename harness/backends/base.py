@@ -24,6 +24,17 @@ class Backend:
     def not_run_reason(self) -> str:
         return ""
 
+    @property
+    def interpreted(self) -> bool:
+        """Kernels run through an interpreter (correctness only): no timing, no speedup, status
+        ``interpreted`` instead of ``ok``."""
+        return False
+
+    @property
+    def unavailable_reason(self) -> str:
+        """Why this backend can neither run nor compile kernels on this machine ("" if it can)."""
+        return ""
+
     def devices(self) -> list[str]:
         return [self.device_type]
 

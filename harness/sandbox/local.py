@@ -28,6 +28,12 @@ class SandboxStartError(RuntimeError):
     pass
 
 
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def _launch_commands() -> list[list[str]]:
     py = [sys.executable, "-m", "harness.sandbox.forkserver"]
     unshare = shutil.which("unshare")
@@ -47,6 +53,10 @@ class LocalProcessSandbox:
         threads = threads or os.cpu_count() or 1
         env = scrubbed_env({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
                             "KERNELGEPA_THREADS": str(threads), **_MALLOC_ENV, **(extra_env or {})})
+        if not _has_cuda():
+            # Triton kernels can only run in its interpreter here, and the mode is fixed when
+            # triton.language is imported, which the fork server's preloads already do.
+            env["TRITON_INTERPRET"] = "1"
         pp = os.environ.get("PYTHONPATH", "")
         env["PYTHONPATH"] = _PROJECT_ROOT + (os.pathsep + pp if pp else "")
         protect_parent()

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from harness.tensorio import decode, encode, flatten
-from harness.worker import hooks
+from harness.worker import cupy_support, hooks, triton_support
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
 from harness.worker.timing import measure
 
@@ -38,6 +38,9 @@ def _load(job: dict, jd: Path, markers):
         return json.loads(markers.request(str(n)))
 
     state = hooks.install_builds(job.get("artifacts") or {}, ask)
+    triton_support.configure(bool(job.get("interpret")))
+    if job.get("backend") == "cupy":
+        cupy_support.install(state["resolve"], run=not job.get("compile_only"))
     markers.enter("load")
     try:
         mod = _import_candidate(job["candidate_path"])
@@ -98,6 +101,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
     torch.manual_seed(job["model_seed"])
     model = model_cls(*init).to(device)
     check = _Checker(device)
+    exempt = triton_support.bookkeeping_callers()
     trial_sets = [decode(t["inputs"], ref_dir, str(device)) for t in ref["trials"][: job["n_trials"]]]
     buffers = [x.clone() if isinstance(x, torch.Tensor) else x for x in trial_sets[0]]
     out_bytes = int(job.get("expected_out_bytes", 0))
@@ -112,7 +116,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
             set_cpu_poison(True)
             poison_device_cache(out_bytes, device)
             try:
-                with OpRecorder() as rec:
+                with OpRecorder(exempt) as rec:
                     out = model(*buffers)
                 _sync(device)
             finally:
@@ -135,13 +139,14 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
         if any(not torch.equal(s, o) for s, o in zip(snap0, outs0)):
             check.add("output changed after forward returned (work left running past the call)")
         del first, outs0
-        result = {"trials": specs, "violations": check.violations, "ops": sorted(check.ops)}
+        result = {"trials": specs, "violations": check.violations, "ops": sorted(check.ops),
+                  "autotune": triton_support.autotune_choices(mod)}
         if job.get("time"):
             markers.enter("timing")
             audits = []
 
             def audit(i: int, set_idx: int, fn) -> None:
-                with OpRecorder() as rec:
+                with OpRecorder(exempt) as rec:
                     out = fn(*buffers)
                 _sync(device)
                 check.ops |= rec.ops
@@ -151,6 +156,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
 
             result["timing"] = measure(model, buffers, trial_sets, device, job["timing"], markers.mark, audit)
             result["audits"] = audits
+            result["autotune"] = triton_support.autotune_choices(mod)
             result["ops"] = sorted(check.ops)
             result["violations"] = check.violations
     return result

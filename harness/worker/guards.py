@@ -2,24 +2,43 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import sys
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 _M_PERTURB = -6
 _libc = ctypes.CDLL(None)
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 
 
 class OpRecorder(TorchDispatchMode):
-    """Records every aten op dispatched while active, including ops called from C++ extensions."""
+    """Records every aten op dispatched while active, including ops called from C++ extensions.
 
-    def __init__(self):
+    ``exempt``: (file, function) pairs of library plumbing (the Triton interpreter staging kernel
+    arguments) whose own torch calls are not the candidate's work. An op is left out only when
+    that function is its nearest Python caller, so candidate code called from there still counts.
+    """
+
+    def __init__(self, exempt: frozenset[tuple[str, str]] = frozenset()):
         super().__init__()
         self.ops: set[str] = set()
+        self.exempt = exempt
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.ops.add(func._schema.name)
+        if not self.exempt or _nearest_caller() not in self.exempt:
+            self.ops.add(func._schema.name)
         return func(*args, **(kwargs or {}))
+
+
+def _nearest_caller() -> tuple[str, str] | None:
+    """(file, function) of the innermost Python frame outside torch and this module."""
+    frame = sys._getframe(2)
+    while frame is not None and (frame.f_code.co_filename.startswith(_TORCH_DIR)
+                                 or frame.f_code.co_filename == __file__):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_code.co_name) if frame else None
 
 
 def set_cpu_poison(on: bool) -> None:

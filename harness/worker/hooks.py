@@ -42,7 +42,8 @@ class BuildFailed(RuntimeError):
 def install_builds(artifacts: dict[str, str], ask=None) -> dict:
     """Route build calls to prebuilt ``artifacts`` or, failing that, ``ask(request) -> reply`` the
     parent to build them. A reply with ``run: false`` (compile-only machine) yields a stub.
-    Returns a state dict whose ``not_run`` says whether any stub was handed out."""
+    Returns a state dict whose ``not_run`` says whether any stub was handed out and whose
+    ``resolve(request) -> artifact path | None`` serves other build routes (CuPy)."""
     state = {"not_run": False, "requests": 0}
 
     def artifact(req: BuildRequest) -> str | None:
@@ -74,4 +75,5 @@ def install_builds(artifacts: dict[str, str], ask=None) -> dict:
 
     native._resolver = artifact
     cpp_extension.load_inline = load_inline
+    state["resolve"] = artifact
     return state

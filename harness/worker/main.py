@@ -85,6 +85,9 @@ def run_job(job_dir: str, isolation: dict | None = None) -> int:
         result["error"] = {"type": type(e).__name__, "message": str(e)[:2000], "phase": markers.phase,
                            "traceback": trim_traceback(tb, keep_files=(str(job.get("candidate_path", "\0")),
                                                                        str(job.get("task_path", "\0"))))}
+        if job.get("candidate_path"):
+            from harness.worker.triton_support import describe_error
+            result["error"].update(describe_error(e, job["candidate_path"]) or {})
     tmp = jd / "result.json.tmp"
     tmp.write_text(json.dumps(result, default=str))
     os.replace(tmp, jd / "result.json")
