@@ -51,9 +51,9 @@ class accum {
 
   public:
     using value_type = S;
-    S data[N] = {};
+    S data[N];
 
-    accum() = default;
+    AIE_EMU_FN accum() : data{} {}
     template <typename T>
     AIE_EMU_FN accum(const vector<T, N>& v, int shift = 0) { from_vector(v, shift); }
 
@@ -63,7 +63,7 @@ class accum {
     AIE_EMU_FN accum& from_vector(const vector<T, N>& v, int shift = 0) {
         for (unsigned i = 0; i < N; ++i) {
             if constexpr (std::is_same_v<Tag, accfloat>) {
-                data[i] = std::ldexp(static_cast<float>(aie_emu::value_of(v.data[i])), shift);
+                data[i] = __builtin_ldexpf(static_cast<float>(aie_emu::value_of(v.data[i])), shift);
             } else {
                 static_assert(std::is_integral_v<T>, "accum::from_vector: integer accumulators take integer vectors");
                 data[i] = aie_emu::fit<Tag>(static_cast<long long>(static_cast<unsigned long long>(
@@ -81,7 +81,7 @@ class accum {
             if constexpr (std::is_same_v<Tag, accfloat>) {
                 static_assert(aie_emu::is_float_v<T>, "accum<accfloat>::to_vector: float accumulators convert to "
                                                       "float or bfloat16 vectors only (use aie::to_fixed for integers)");
-                r.data[i] = aie_emu::elem_from<T>(std::ldexp(data[i], -shift));
+                r.data[i] = aie_emu::elem_from<T>(__builtin_ldexpf(data[i], -shift));
             } else {
                 static_assert(std::is_integral_v<T>, "accum::to_vector: integer accumulators convert to integer vectors only");
                 r.data[i] = aie_emu::saturate_to<T>(aie_emu::round_shift(data[i], static_cast<unsigned>(shift)));
@@ -182,7 +182,7 @@ class mmul {
     static constexpr unsigned size_A = M * K, size_B = K * N, size_C = M * N;
     accum<acc_tag, M * N> c;
 
-    mmul() = default;
+    AIE_EMU_FN mmul() : c() {}
     AIE_EMU_FN explicit mmul(const accum<acc_tag, M * N>& init) : c(init) {}
 
     AIE_EMU_FN void mul(const vector<TA, M * K>& a, const vector<TB, K * N>& b) {

@@ -9,7 +9,7 @@ namespace aie_emu {
 AIE_EMU_FN uint16_t float_to_bf16_bits(float f) {
     uint32_t u;
     std::memcpy(&u, &f, 4);
-    if (std::isnan(f)) return static_cast<uint16_t>((u >> 16) | 0x40);  // stay a (quiet) NaN
+    if (__builtin_isnan(f)) return static_cast<uint16_t>((u >> 16) | 0x40);  // stay a (quiet) NaN
     // Round the magnitude's low 16 bits away like an integer shift of the signed value.
     const bool neg = (u >> 31) != 0;
     const long long mag = static_cast<long long>(u & 0x7fffffffu);
@@ -33,7 +33,7 @@ AIE_EMU_FN float bf16_bits_to_float(uint16_t b) {
 }  // namespace aie_emu
 
 struct bfloat16 {
-    uint16_t bits = 0;
+    uint16_t bits;  // uninitialised by default, like the AIE compiler's scalar type
 
     bfloat16() = default;
     template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>

@@ -11,7 +11,8 @@
 
 // Every emulation function carries this: the candidate's own code is compiled with
 // -fsanitize-coverage=trace-pc (its executed basic blocks are the scalar-work estimate) while the
-// emulation stays uninstrumented, and -fno-inline keeps the two apart.
+// emulation stays uninstrumented, and -fno-inline keeps the two apart. For the same reason the
+// emulation calls library math as __builtin_*: std:: inline wrappers would be compiled instrumented.
 #define AIE_EMU_FN __attribute__((no_sanitize_coverage)) inline
 
 namespace aie_emu {

@@ -25,12 +25,12 @@ struct f_neg { template <typename A> AIE_EMU_FN auto operator()(A x) const { ret
 struct f_abs { template <typename A> AIE_EMU_FN auto operator()(A x) const { return x < 0 ? -x : x; } };
 struct f_not { template <typename A> AIE_EMU_FN auto operator()(A x) const { return ~x; } };
 struct f_inv { AIE_EMU_FN float operator()(float x) const { return 1.0f / x; } };
-struct f_sqrt { AIE_EMU_FN float operator()(float x) const { return std::sqrt(x); } };
-struct f_invsqrt { AIE_EMU_FN float operator()(float x) const { return 1.0f / std::sqrt(x); } };
-struct f_exp2 { AIE_EMU_FN float operator()(float x) const { return std::exp2(x); } };
-struct f_sin { AIE_EMU_FN float operator()(float x) const { return std::sin(x); } };
-struct f_cos { AIE_EMU_FN float operator()(float x) const { return std::cos(x); } };
-struct f_tanh { AIE_EMU_FN float operator()(float x) const { return std::tanh(x); } };
+struct f_sqrt { AIE_EMU_FN float operator()(float x) const { return __builtin_sqrtf(x); } };
+struct f_invsqrt { AIE_EMU_FN float operator()(float x) const { return 1.0f / __builtin_sqrtf(x); } };
+struct f_exp2 { AIE_EMU_FN float operator()(float x) const { return __builtin_exp2f(x); } };
+struct f_sin { AIE_EMU_FN float operator()(float x) const { return __builtin_sinf(x); } };
+struct f_cos { AIE_EMU_FN float operator()(float x) const { return __builtin_cosf(x); } };
+struct f_tanh { AIE_EMU_FN float operator()(float x) const { return __builtin_tanhf(x); } };
 
 template <typename T>
 inline constexpr bool integral_elem_v = std::is_integral_v<T>;
@@ -204,9 +204,9 @@ AIE_EMU_FN vector<I, N> to_fixed(const vector<T, N>& v, int shift = 0) {
     static_assert(aie_emu::float_elem_v<T> && std::is_integral_v<I>, "aie::to_fixed: float lanes to integer lanes only");
     vector<I, N> r;
     for (unsigned i = 0; i < N; ++i) {
-        const double scaled = std::ldexp(static_cast<double>(aie_emu::value_of(v.data[i])), shift + 16);
+        const double scaled = __builtin_ldexp(static_cast<double>(aie_emu::value_of(v.data[i])), shift + 16);
         const double clamped = scaled > 9.0e18 ? 9.0e18 : (scaled < -9.0e18 ? -9.0e18 : scaled);
-        r.data[i] = aie_emu::saturate_to<I>(aie_emu::round_shift(static_cast<long long>(std::floor(clamped)), 16));
+        r.data[i] = aie_emu::saturate_to<I>(aie_emu::round_shift(static_cast<long long>(__builtin_floor(clamped)), 16));
     }
     aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>);
     return r;
@@ -216,7 +216,7 @@ AIE_EMU_FN vector<F, N> to_float(const vector<T, N>& v, int shift = 0) {
     static_assert(std::is_integral_v<T> && aie_emu::float_elem_v<F>, "aie::to_float: integer lanes to float lanes only");
     vector<F, N> r;
     for (unsigned i = 0; i < N; ++i)
-        r.data[i] = aie_emu::elem_from<F>(static_cast<float>(std::ldexp(static_cast<double>(v.data[i]), -shift)));
+        r.data[i] = aie_emu::elem_from<F>(static_cast<float>(__builtin_ldexp(static_cast<double>(v.data[i]), -shift)));
     aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>);
     return r;
 }

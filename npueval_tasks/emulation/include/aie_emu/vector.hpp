@@ -22,9 +22,11 @@ class vector {
 
   public:
     using value_type = T;
-    T data[N] = {};
+    T data[N];
 
-    vector() = default;
+    // Special members are written out so they carry AIE_EMU_FN: implicit ones would be
+    // instrumented and counted as the kernel's scalar work.
+    AIE_EMU_FN vector() : data{} {}
     template <typename... Xs, typename = std::enable_if_t<sizeof...(Xs) == N && (N > 1)>>
     AIE_EMU_FN vector(Xs... xs) : data{static_cast<T>(xs)...} {}
 
@@ -71,7 +73,8 @@ class vector {
 template <unsigned N>
 class mask {
   public:
-    bool bits[N] = {};
+    bool bits[N];
+    AIE_EMU_FN mask() : bits{} {}
     static constexpr unsigned size() { return N; }
     AIE_EMU_FN bool test(unsigned i) const { return bits[i]; }
     AIE_EMU_FN void set(unsigned i) { bits[i] = true; }
