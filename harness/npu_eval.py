@@ -12,8 +12,10 @@ import base64
 import time
 from pathlib import Path
 
+from harness.backends.npu import AieToolchain
 from harness.build import Builder, BuildRequest, BuildResult
 from harness.jobs import JobReport, JobRunner
+from harness.messages import first_error_line
 from harness.result import EvalResult, Status
 from harness.sandbox import Sandbox
 from harness.static_checks import check_kernel_source
@@ -25,9 +27,10 @@ from npueval_tasks.vectors import compare, from_bytes, to_bytes
 
 
 class NpuEmulationEvaluator:
-    def __init__(self, builder: Builder, *, work_root: Path | None = None, run_timeout_s: float = 20.0,
-                 keep_jobs: bool = False):
+    def __init__(self, builder: Builder, *, toolchain: AieToolchain | None = None, work_root: Path | None = None,
+                 run_timeout_s: float = 20.0, keep_jobs: bool = False):
         self.builder = builder
+        self.toolchain = toolchain
         self.runner = JobRunner(work_root, keep=keep_jobs)
         self.run_timeout_s = run_timeout_s
 
@@ -61,10 +64,16 @@ class NpuEmulationEvaluator:
             return self._result(task, Status.REJECTED, "static", why)
         build, note = self.build(task, source)
         if not build.ok:
-            first = next((l for l in build.log.splitlines() if "error" in l.lower()), build.log[:200])
-            return self._result(task, Status.COMPILE_ERROR, "compile", first.strip()[:500], messages=build.log,
+            return self._result(task, Status.COMPILE_ERROR, "compile", first_error_line(build.log), messages=build.log,
                                 compile_s=build.seconds)
-        common = {"compile_s": 0.0 if build.cached else build.seconds, "warnings": [note] if note else []}
+        common = {"compile_s": build.seconds, "warnings": [note] if note else []}
+        if self.toolchain:
+            ok, log = self.toolchain.compile(source)
+            if not ok:
+                return EvalResult(task=task.name, backend="npu", status=Status.COMPILE_ERROR, rung="compile",
+                                  error=f"AIE compiler ({self.toolchain.target}): {first_error_line(log, 400)}",
+                                  messages=log, capability="compiled_only")
+            common["warnings"].append(f"also compiled for {self.toolchain.target} with {self.toolchain.clang}")
         args = task.arguments()
         rtps = {b.name for b in task.rtps}
         job = {"role": "aie_host", "artifact": build.artifact, "threads": 1,

@@ -11,8 +11,11 @@ def get_backend(name: str) -> Backend:
     if name == "cuda":
         from harness.backends.cuda import CudaBackend
         return CudaBackend()
+    if name == "npu":
+        from harness.backends.npu import NpuBackend
+        return NpuBackend()
     raise ValueError(f"unknown backend {name!r} (available: {', '.join(BACKENDS)})")
 
 
-BACKENDS = ("cpu", "cuda")
+BACKENDS = ("cpu", "cuda", "npu")
 __all__ = ["Backend", "get_backend", "BACKENDS"]

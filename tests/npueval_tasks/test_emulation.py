@@ -7,7 +7,7 @@ import pytest
 
 from harness.result import Status
 from npueval_tasks.task import parse_task
-from tests.npueval_tasks.conftest import KERNELS, requires_npueval
+from tests.conftest import NPU_KERNELS as KERNELS, requires_npueval
 
 
 @requires_npueval

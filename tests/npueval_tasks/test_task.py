@@ -4,7 +4,7 @@ import pytest
 
 from npueval_tasks import EXAMPLES_FILE
 from npueval_tasks.task import TaskFormatError, load_npueval, parse_signature
-from tests.npueval_tasks.conftest import NPUEVAL, requires_npueval
+from tests.conftest import NPUEVAL, requires_npueval
 
 
 @requires_npueval
