@@ -1,6 +1,6 @@
 // Host emulation of the AIE API (kernelgepa, written for this project): shared core.
 // Rounding/saturation state, the event0/event1 window, and the operation counters behind the
-// *estimated* vector-utilisation proxy (see npueval_tasks/emulation/COST_MODEL.md).
+// *estimated* vector-utilisation proxy (see npueval_tasks/emulation/README.md).
 #pragma once
 #include <cmath>
 #include <cstdint>
