@@ -42,8 +42,8 @@ def _stats_function() -> str:
     return f'''
 extern "C" __attribute__((no_sanitize_coverage)) int {STATS}(char* buf, int cap) {{
     const aie_emu::counters& s = aie_emu::stats;
-    int n = std::snprintf(buf, cap, "{{\\"blocks\\": %llu, \\"scalar_bf16\\": %llu, \\"events0\\": %d, \\"events1\\": %d, \\"ops\\": {{",
-                          s.blocks, s.scalar_bf16, s.events0, s.events1);
+    int n = std::snprintf(buf, cap, "{{\\"blocks\\": %llu, \\"events0\\": %d, \\"events1\\": %d, \\"ops\\": {{",
+                          s.blocks, s.events0, s.events1);
     for (int k = 0; k < static_cast<int>(aie_emu::op_kind::count_) && n < cap; ++k) {{
         const aie_emu::op_counter& c = s.by_kind[k];
         n += std::snprintf(buf + n, cap - n, "%s\\"%s\\": [%llu, %llu, %llu]", k ? ", " : "",

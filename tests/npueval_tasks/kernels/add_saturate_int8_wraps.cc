@@ -8,7 +8,7 @@ void add_saturate_int8(int8_t *in0, int8_t *in1, int8_t *out) {
     for (int i = 0; i < N; i += L) AIE_PREPARE_FOR_PIPELINING {
         aie::accum<aie::acc32, L> acc;
         acc.from_vector(aie::load_v<L>(in0 + i));
-        acc = aie::add(acc, aie::accum<aie::acc32, L>(aie::load_v<L>(in1 + i)));
+        acc = aie::mac(acc, aie::load_v<L>(in1 + i), int8_t(1));  // in0 + in1 * 1
         aie::store_v(out + i, acc.to_vector<int8_t>());
     }
 }

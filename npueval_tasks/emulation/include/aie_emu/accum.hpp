@@ -131,10 +131,12 @@ AIE_EMU_FN accum<Tag, N> combine(const accum<Tag, N>& acc, const accum<Tag, N>& 
     }
     return r;
 }
-template <typename V, typename T, unsigned N>
-AIE_EMU_FN vector<T, N> as_vector(const vector<T, N>& v) { return v; }
-template <typename T, unsigned N, typename S>
-AIE_EMU_FN vector<T, N> as_vector(S s) { return aie_emu::splat<T, N>(static_cast<T>(s)); }
+// The second operand of mac/msc: a vector as is, a scalar broadcast to every lane.
+template <typename T, unsigned N, typename B>
+AIE_EMU_FN vector<T, N> as_vector(const B& b) {
+    if constexpr (std::is_same_v<B, vector<T, N>>) return b;
+    else return aie_emu::splat<T, N>(static_cast<T>(b));
+}
 }  // namespace detail_emu
 
 // aie::mul(a, b) -> accumulator (tag chosen from the operand types, or named: aie::mul<acc64>(a, b)).
@@ -151,11 +153,11 @@ AIE_EMU_FN auto mul(S a, const vector<A, N>& b) { return mul<Tag>(aie_emu::splat
 // mac: acc + a*b; msc: acc - a*b (b may be a scalar).
 template <typename Tag, unsigned N, typename A, typename B>
 AIE_EMU_FN accum<Tag, N> mac(const accum<Tag, N>& acc, const vector<A, N>& a, const B& b) {
-    return detail_emu::combine(acc, detail_emu::product<Tag>(a, detail_emu::as_vector<B, A, N>(b), aie_emu::op_kind::mac), 1);
+    return detail_emu::combine(acc, detail_emu::product<Tag>(a, detail_emu::as_vector<A, N>(b), aie_emu::op_kind::mac), 1);
 }
 template <typename Tag, unsigned N, typename A, typename B>
 AIE_EMU_FN accum<Tag, N> msc(const accum<Tag, N>& acc, const vector<A, N>& a, const B& b) {
-    return detail_emu::combine(acc, detail_emu::product<Tag>(a, detail_emu::as_vector<B, A, N>(b), aie_emu::op_kind::mac), -1);
+    return detail_emu::combine(acc, detail_emu::product<Tag>(a, detail_emu::as_vector<A, N>(b), aie_emu::op_kind::mac), -1);
 }
 
 // Accumulator addition: add(acc, acc) and add(acc, vector).

@@ -37,13 +37,8 @@ struct bfloat16 {
 
     bfloat16() = default;
     template <typename U, typename = std::enable_if_t<std::is_arithmetic_v<U>>>
-    AIE_EMU_FN bfloat16(U v) : bits(aie_emu::float_to_bf16_bits(static_cast<float>(v))) {
-        if (aie_emu::stats.in_window) aie_emu::stats.scalar_bf16 += 1;
-    }
-    AIE_EMU_FN operator float() const {
-        if (aie_emu::stats.in_window) aie_emu::stats.scalar_bf16 += 1;
-        return aie_emu::bf16_bits_to_float(bits);
-    }
+    AIE_EMU_FN bfloat16(U v) : bits(aie_emu::float_to_bf16_bits(static_cast<float>(v))) {}
+    AIE_EMU_FN operator float() const { return aie_emu::bf16_bits_to_float(bits); }
     AIE_EMU_FN static bfloat16 from_bits(uint16_t b) {
         bfloat16 r;
         r.bits = b;

@@ -35,7 +35,6 @@ struct op_counter {
 struct counters {
     op_counter by_kind[static_cast<int>(op_kind::count_)];
     unsigned long long blocks = 0;     // candidate basic blocks executed inside the window
-    unsigned long long scalar_bf16 = 0;  // scalar float<->bfloat16 conversions inside the window
     int events0 = 0, events1 = 0;
     bool in_window = false;
 };

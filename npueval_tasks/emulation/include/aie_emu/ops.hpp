@@ -31,11 +31,6 @@ struct f_exp2 { AIE_EMU_FN float operator()(float x) const { return __builtin_ex
 struct f_sin { AIE_EMU_FN float operator()(float x) const { return __builtin_sinf(x); } };
 struct f_cos { AIE_EMU_FN float operator()(float x) const { return __builtin_cosf(x); } };
 struct f_tanh { AIE_EMU_FN float operator()(float x) const { return __builtin_tanhf(x); } };
-
-template <typename T>
-inline constexpr bool integral_elem_v = std::is_integral_v<T>;
-template <typename T>
-inline constexpr bool float_elem_v = is_float_v<T>;
 }  // namespace aie_emu
 
 namespace aie {
@@ -59,9 +54,9 @@ AIE_EMU_LANEWISE(add, f_add, alu, true, "")
 AIE_EMU_LANEWISE(sub, f_sub, alu, true, "")
 AIE_EMU_LANEWISE(max, f_max, alu, true, "")
 AIE_EMU_LANEWISE(min, f_min, alu, true, "")
-AIE_EMU_LANEWISE(bit_and, f_and, bitwise, aie_emu::integral_elem_v<T>, "integer element types only")
-AIE_EMU_LANEWISE(bit_or, f_or, bitwise, aie_emu::integral_elem_v<T>, "integer element types only")
-AIE_EMU_LANEWISE(bit_xor, f_xor, bitwise, aie_emu::integral_elem_v<T>, "integer element types only")
+AIE_EMU_LANEWISE(bit_and, f_and, bitwise, std::is_integral_v<T>, "integer element types only")
+AIE_EMU_LANEWISE(bit_or, f_or, bitwise, std::is_integral_v<T>, "integer element types only")
+AIE_EMU_LANEWISE(bit_xor, f_xor, bitwise, std::is_integral_v<T>, "integer element types only")
 #undef AIE_EMU_LANEWISE
 
 template <typename T, unsigned N>
@@ -70,7 +65,7 @@ template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> abs(const vector<T, N>& a) { return aie_emu::map1(aie_emu::op_kind::alu, a, aie_emu::f_abs{}); }
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> bit_not(const vector<T, N>& a) {
-    static_assert(aie_emu::integral_elem_v<T>, "aie::bit_not: integer element types only");
+    static_assert(std::is_integral_v<T>, "aie::bit_not: integer element types only");
     return aie_emu::map1(aie_emu::op_kind::bitwise, a, aie_emu::f_not{});
 }
 
@@ -78,7 +73,7 @@ AIE_EMU_FN vector<T, N> bit_not(const vector<T, N>& a) {
 #define AIE_EMU_FLOAT_MATH(NAME, FUNCTOR)                                                         \
     template <typename T, unsigned N>                                                             \
     AIE_EMU_FN vector<T, N> NAME(const vector<T, N>& a) {                                         \
-        static_assert(aie_emu::float_elem_v<T>, "aie::" #NAME ": float/bfloat16 element types only"); \
+        static_assert(aie_emu::is_float_v<T>, "aie::" #NAME ": float/bfloat16 element types only"); \
         return aie_emu::map1(aie_emu::op_kind::math, a, aie_emu::FUNCTOR{});                      \
     }
 AIE_EMU_FLOAT_MATH(inv, f_inv)
@@ -131,7 +126,7 @@ AIE_EMU_FN vector<T, N> select(S a, const vector<T, N>& b, const mask<N>& m) {
 // Shifts of integer lanes: upshift/downshift are arithmetic, logical_downshift shifts in zeros.
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> upshift(const vector<T, N>& a, unsigned s) {
-    static_assert(aie_emu::integral_elem_v<T>, "aie::upshift: integer element types only");
+    static_assert(std::is_integral_v<T>, "aie::upshift: integer element types only");
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i)
         r.data[i] = static_cast<T>(static_cast<unsigned long long>(static_cast<long long>(a.data[i])) << s);
@@ -140,7 +135,7 @@ AIE_EMU_FN vector<T, N> upshift(const vector<T, N>& a, unsigned s) {
 }
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> downshift(const vector<T, N>& a, unsigned s) {
-    static_assert(aie_emu::integral_elem_v<T>, "aie::downshift: integer element types only");
+    static_assert(std::is_integral_v<T>, "aie::downshift: integer element types only");
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = static_cast<T>(a.data[i] >> s);
     aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>);
@@ -148,7 +143,7 @@ AIE_EMU_FN vector<T, N> downshift(const vector<T, N>& a, unsigned s) {
 }
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> logical_downshift(const vector<T, N>& a, unsigned s) {
-    static_assert(aie_emu::integral_elem_v<T>, "aie::logical_downshift: integer element types only");
+    static_assert(std::is_integral_v<T>, "aie::logical_downshift: integer element types only");
     using U = std::make_unsigned_t<T>;
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = static_cast<T>(static_cast<U>(a.data[i]) >> s);
@@ -201,7 +196,7 @@ AIE_EMU_FN vector<T, N> reverse(const vector<T, N>& v) {
 // Float <-> fixed point conversions (to_fixed rounds with the tile's mode and saturates).
 template <typename I = int32_t, typename T, unsigned N>
 AIE_EMU_FN vector<I, N> to_fixed(const vector<T, N>& v, int shift = 0) {
-    static_assert(aie_emu::float_elem_v<T> && std::is_integral_v<I>, "aie::to_fixed: float lanes to integer lanes only");
+    static_assert(aie_emu::is_float_v<T> && std::is_integral_v<I>, "aie::to_fixed: float lanes to integer lanes only");
     vector<I, N> r;
     for (unsigned i = 0; i < N; ++i) {
         const double scaled = __builtin_ldexp(static_cast<double>(aie_emu::value_of(v.data[i])), shift + 16);
@@ -213,7 +208,7 @@ AIE_EMU_FN vector<I, N> to_fixed(const vector<T, N>& v, int shift = 0) {
 }
 template <typename F = float, typename T, unsigned N>
 AIE_EMU_FN vector<F, N> to_float(const vector<T, N>& v, int shift = 0) {
-    static_assert(std::is_integral_v<T> && aie_emu::float_elem_v<F>, "aie::to_float: integer lanes to float lanes only");
+    static_assert(std::is_integral_v<T> && aie_emu::is_float_v<F>, "aie::to_float: integer lanes to float lanes only");
     vector<F, N> r;
     for (unsigned i = 0; i < N; ++i)
         r.data[i] = aie_emu::elem_from<F>(static_cast<float>(__builtin_ldexp(static_cast<double>(v.data[i]), -shift)));
