@@ -99,7 +99,8 @@ class NpuEmulationEvaluator:
         for i, (p, b) in enumerate(task.arguments()):
             if b.name in rtps:
                 continue
-            raw = (report.job_dir / "out" / f"{i}.bin").read_bytes() if (report.job_dir / "out" / f"{i}.bin").is_file() else b""
+            path = report.job_dir / "out" / f"{i}.bin"
+            raw = path.read_bytes() if path.is_file() else b""
             if len(raw) != b.nbytes + GUARD_BYTES:
                 return self._result(task, Status.RUNTIME_ERROR, "correctness", f"buffer {p.name} was not reported back",
                                     **common)

@@ -21,7 +21,7 @@ POISON_BYTE = 0x7F  # int8 127, bfloat16 ~3.4e38, float32 ~3.4e38: all visible a
 def run_aie_host(job: dict, jd: Path, markers) -> dict:
     lib = ctypes.CDLL(job["artifact"])
     buffers = []
-    for i, arg in enumerate(job["args"]):
+    for arg in job["args"]:
         data = base64.b64decode(arg["data"])
         guard = 0 if arg["role"] == "rtp" else GUARD_BYTES
         if arg["role"] == "output":
