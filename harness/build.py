@@ -1,10 +1,11 @@
 """Compile candidate kernel sources outside the candidate's process, with a content-hash cache.
 
-Four request kinds:
+Five request kinds:
   * ``cpp``  - plain C++ (no torch headers), g++ -> shared library, called through ctypes (fast route);
   * ``cuda`` - plain CUDA C++ (no torch headers), nvcc -> shared library (fast route);
   * ``load_inline`` - torch.utils.cpp_extension.load_inline sources, built the way torch builds them;
   * ``nvrtc`` - CuPy RawKernel/RawModule sources, NVRTC -> cubin (``harness/nvrtc.py``).
+  * ``aie_host`` - an AIE kernel unit (``npueval_tasks.host``) against the host AIE emulation headers.
 
 The compiler runs in an isolated child (see ``sandbox.isolation``) because candidate sources are
 untrusted: an ``#include`` of a secret file must not leak into error messages.
@@ -47,7 +48,7 @@ class BuildError(Exception):
 
 @dataclass(frozen=True)
 class BuildRequest:
-    kind: str  # "cpp" | "cuda" | "load_inline" | "nvrtc"
+    kind: str  # "cpp" | "cuda" | "load_inline" | "nvrtc" | "aie_host"
     name: str
     sources: tuple[str, ...] = ()
     cuda_sources: tuple[str, ...] = ()
@@ -118,7 +119,7 @@ class Builder:
     # ---- public -------------------------------------------------------------------------
     def build(self, req: BuildRequest) -> BuildResult:
         _check_flags(req.extra_cflags + req.extra_cuda_cflags)
-        if req.kind not in ("cpp", "cuda", "load_inline", "nvrtc"):
+        if req.kind not in ("cpp", "cuda", "load_inline", "nvrtc", "aie_host"):
             raise BuildError(f"unknown build kind {req.kind!r}")
         if not re.fullmatch(r"[A-Za-z_]\w{0,63}", req.name):
             raise BuildError(f"extension name must be a C identifier: {req.name!r}")
@@ -168,6 +169,14 @@ class Builder:
             src.write_text("\n".join(req.sources))
             cmds = [["g++", "-O3", "-march=native", "-fopenmp", "-std=c++17", "-shared", "-fPIC",
                      *req.extra_cflags, src.name, "-o", "lib.so"]]
+        elif req.kind == "aie_host":
+            from npueval_tasks.host import INCLUDE_DIR
+
+            src = d / f"{req.name}.cpp"
+            src.write_text("\n".join(req.sources))
+            # -O1 -fno-inline: the emulation stays out of the kernel's instrumented basic blocks.
+            cmds = [["g++", "-std=c++20", "-O1", "-fno-inline", "-fsanitize-coverage=trace-pc", "-ffp-contract=off",
+                     "-shared", "-fPIC", "-I", str(INCLUDE_DIR), *req.extra_cflags, src.name, "-o", "lib.so"]]
         elif req.kind == "cuda":
             src = d / f"{req.name}.cu"
             src.write_text("\n".join(req.sources))

@@ -15,7 +15,7 @@ from harness.compare import compare
 from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
 from harness.jobs import JobReport, JobRunner
-from harness.messages import format_resources
+from harness.messages import first_error_line, format_resources
 from harness.reference import ReferenceFailed, ReferenceRun, run_reference
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
@@ -285,8 +285,7 @@ class RunSession:
         if b.log:
             self.logs.append(b.log)
         if not b.ok:
-            first = next((l for l in b.log.splitlines() if "error" in l.lower()), b.log[:200])
-            self.failure = (Status.COMPILE_ERROR, first.strip()[:500], b.log)
-            return {"error": first.strip()[:500]}
+            self.failure = (Status.COMPILE_ERROR, first_error_line(b.log), b.log)
+            return {"error": self.failure[1]}
         self.artifacts[req.key] = b.artifact or ""
         return {"artifact": b.artifact, "run": self.backend.can_run}

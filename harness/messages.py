@@ -44,6 +44,12 @@ def trim_compiler_output(text: str, *, max_errors: int = 6, max_chars: int = 400
     return out if len(out) <= max_chars else out[:max_chars] + "\n... (truncated)"
 
 
+def first_error_line(log: str, limit: int = 500) -> str:
+    """The first line of a compiler log that mentions an error (else its start): the one-line verdict."""
+    first = next((l for l in log.splitlines() if "error" in l.lower()), log[:200])
+    return first.strip()[:limit]
+
+
 def parse_ptxas(text: str) -> list[dict]:
     """Registers, barriers, shared memory, stack and spills per compiled kernel from ``-Xptxas -v``."""
     kernels: list[dict] = []

@@ -83,6 +83,12 @@ class EvalResult:
     level: int | None = None
     warnings: list[str] = field(default_factory=list)
     sandbox: dict = field(default_factory=dict)
+    # NPU results: how the verdict was reached ("emulated" on the host AIE emulation,
+    # "compiled_only" by the real compiler, "hardware" on an NPU) and the vector utilisation with
+    # its kind ("estimated" from the emulation's cost model, "trace" from a hardware trace).
+    capability: str | None = None
+    vector_util: float | None = None
+    vector_util_kind: str | None = None
 
     @property
     def correct(self) -> bool:

@@ -59,14 +59,22 @@ def _cupy_aliases(tree: ast.AST) -> set[str]:
             for a in n.names if a.name == "cupy"}
 
 
+def check_kernel_source(code: str, extra_rules: tuple = ()) -> str | None:
+    """Why a C++/CUDA kernel source breaks the rules (comments ignored), or None."""
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", "", code, flags=re.S)
+    for rx, why in (*_SOURCE_RULES, *extra_rules):
+        m = rx.search(code)
+        if m:
+            return f"kernel source {why}: '{m.group(0).strip()}'"
+    return None
+
+
 def _check_source_strings(tree: ast.AST) -> str | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 20:
-            code = re.sub(r"//[^\n]*|/\*.*?\*/", "", node.value, flags=re.S)
-            for rx, why in _SOURCE_RULES:
-                m = rx.search(code)
-                if m:
-                    return f"kernel source {why}: '{m.group(0).strip()}' (line {node.lineno})"
+            why = check_kernel_source(node.value)
+            if why:
+                return f"{why} (line {node.lineno})"
     return None
 
 

@@ -29,7 +29,8 @@ def _add_task_args(p: argparse.ArgumentParser, *, positional: bool = False) -> N
 def _add_eval_args(p: argparse.ArgumentParser) -> None:
     from harness.backends import BACKENDS
 
-    p.add_argument("--backend", default="cpu", choices=BACKENDS)
+    p.add_argument("--backend", default="cpu", choices=BACKENDS,
+                   help="npu: NPUEval-format AIE kernels (--tasks FILE.jsonl, --solutions canonical|DIR of .cc)")
     p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
     p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
@@ -144,8 +145,40 @@ def _executor(ev, args):
     return LocalExecutor(ev, lambda: LocalProcessSandbox(threads=ev.cfg.threads), workers=args.workers)
 
 
+def cmd_eval_npu(args) -> int:
+    from kernelgepa.npu_cmd import run_npu_eval
+    from kernelgepa.tables import print_npu_results, progress
+    from npueval_tasks.task import TaskFormatError
+
+    if not str(args.tasks).endswith(".jsonl"):
+        raise UsageError("--backend npu needs --tasks FILE.jsonl (NPUEval format)")
+    cache = Path(args.cache_dir) if args.cache_dir else _default_cache_root()
+    try:
+        with progress(None, "evaluating") as advance:
+            results, summary, problems = run_npu_eval(args.tasks, args.solutions or "canonical", cache_dir=cache,
+                                                      workers=args.workers, progress=advance)
+    except TaskFormatError as e:
+        raise UsageError(str(e)) from None
+    for line in problems:
+        print(f"kernelgepa: skipped task: {line}", file=sys.stderr)
+    print_npu_results(results, summary)
+    if args.json:
+        _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
+                                "skipped": problems})
+    return 0
+
+
+def _default_cache_root() -> Path:
+    from harness.build import default_cache_dir
+
+    return default_cache_dir().parent
+
+
 def cmd_eval(args) -> int:
     from harness.executor import EvalRequest
+
+    if args.backend == "npu":
+        return cmd_eval_npu(args)
     from harness.metrics import summarize
     from kernelgepa.tables import print_results, progress
 

@@ -59,6 +59,21 @@ def print_results(results, summary: dict) -> None:
                   f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
 
 
+def print_npu_results(results, summary: dict) -> None:
+    t = Table(title="NPU evaluation (host AIE emulation)")
+    for col in ("task", "status", "capability", "vector util (est.)", "compile s", "note"):
+        t.add_column(col, overflow="fold")
+    for r in results:
+        note = r.error or "; ".join(r.warnings) or ""
+        util = f"{100 * r.vector_util:.1f}%" if r.vector_util is not None else "-"
+        t.add_row(r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}", r.capability or "-",
+                  util, _fmt(r.compile_s, ".1f"), note[:160])
+    console.print(t)
+    console.print(f"[bold]{summary['n_passed']}/{summary['n_tasks']} passed[/] ({100 * summary['pass_rate']:.1f}%)  "
+                  f"mean vector utilisation {100 * summary['mean_vector_util']:.2f}% over all tasks, failures as 0 "
+                  f"({summary['vector_util_label'] or summary['vector_util_kind']})")
+
+
 def print_baselines(rows: list[dict]) -> None:
     t = Table(title="reference baselines")
     for col in ("level", "task", "status", "median ms", "min ms", "max ms", "cv", "reps", "note"):

@@ -1,6 +1,7 @@
 """Shared fixtures: one real sandbox and evaluator per session, small timing budgets for speed."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,15 @@ from harness.config import EvalConfig, TimingConfig
 from harness.evaluate import Evaluator
 from harness.sandbox.local import LocalProcessSandbox
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR, load_task
+from npueval_tasks import EXAMPLES_FILE
+from npueval_tasks.task import load_npueval
 
 CANDIDATES = Path(__file__).parent / "harness" / "candidates"
+# The NPUEval data set (not shipped with the project): $KERNELGEPA_NPUEVAL or ../shared/data/npueval.
+NPUEVAL = Path(os.environ.get("KERNELGEPA_NPUEVAL")
+               or Path(__file__).resolve().parents[2] / "shared" / "data" / "npueval" / "npueval.jsonl")
+NPU_KERNELS = Path(__file__).parent / "npueval_tasks" / "kernels"
+requires_npueval = pytest.mark.skipif(not NPUEVAL.is_file(), reason=f"NPUEval data not at {NPUEVAL}")
 
 
 def fast_config(**kw) -> EvalConfig:
@@ -73,3 +81,21 @@ def examples() -> Path:
 
 
 requires_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
+
+
+@pytest.fixture(scope="session")
+def npueval_tasks():
+    return {t.name: t for t in load_npueval(NPUEVAL).tasks}
+
+
+@pytest.fixture(scope="session")
+def example_tasks():
+    return {t.name: t for t in load_npueval(EXAMPLES_FILE).tasks}
+
+
+@pytest.fixture(scope="session")
+def npu_eval(cache_root):
+    from harness.build import Builder
+    from harness.npu_eval import NpuEmulationEvaluator
+
+    return NpuEmulationEvaluator(Builder(cache_root / "npu-build"))

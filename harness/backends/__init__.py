@@ -6,7 +6,8 @@ import importlib
 from harness.backends.base import Backend
 
 _CLASSES = {"cpu": ("harness.backends.cpu", "CpuBackend"), "cuda": ("harness.backends.cuda", "CudaBackend"),
-            "triton": ("harness.backends.triton", "TritonBackend"), "cupy": ("harness.backends.cupy", "CupyBackend")}
+            "triton": ("harness.backends.triton", "TritonBackend"), "cupy": ("harness.backends.cupy", "CupyBackend"),
+            "npu": ("harness.backends.npu", "NpuBackend")}
 BACKENDS = tuple(_CLASSES)
 
 

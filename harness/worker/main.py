@@ -75,6 +75,9 @@ def run_job(job_dir: str, isolation: dict | None = None) -> int:
         if role == "reference":
             from harness.worker.reference import run_reference
             result.update(run_reference(job, jd, use_device(job["device"]), markers))
+        elif role == "aie_host":
+            from harness.worker.aie_host import run_aie_host
+            result.update(run_aie_host(job, jd, markers))
         elif role == "candidate":
             from harness.worker.candidate import run_candidate
             result.update(run_candidate(job, jd, markers))

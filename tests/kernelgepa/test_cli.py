@@ -285,3 +285,36 @@ def test_geomean_values():
     assert geomean([]) is None
     assert geomean([None, 0.0]) is None
     assert summarize([(False, 2.0)])["geomean_speedup"] is None
+
+
+def test_eval_npu_canonical_reports_pass_rate_and_estimated_vector_util(tmp_path, capsys):
+    from npueval_tasks import EXAMPLES_FILE
+
+    out = tmp_path / "npu.json"
+    rc = main(["eval", "--backend", "npu", "--tasks", str(EXAMPLES_FILE), "--solutions", "canonical",
+               "--cache-dir", str(tmp_path / "cache"), "--json", str(out)])
+    assert rc == 0
+    data = json.loads(out.read_text())
+    s = data["summary"]
+    assert (s["n_tasks"], s["n_passed"], s["pass_rate"]) == (3, 3, 1.0)
+    assert s["vector_util_kind"] == "estimated" and "not a hardware trace" in s["vector_util_label"]
+    assert s["mean_vector_util"] == 0.0 and s["capability"] == ["emulated"]  # scalar canonical solutions
+    assert "3/3 passed" in capsys.readouterr().out
+
+
+def test_eval_npu_counts_missing_solutions_and_rejects_bad_tasks_path(tmp_path, capsys):
+    from npueval_tasks import EXAMPLES_FILE
+
+    sols = tmp_path / "sols"
+    sols.mkdir()
+    (sols / "add_saturate_int8.cc").write_text((Path(__file__).parents[1] / "npueval_tasks" / "kernels"
+                                                / "add_saturate_int8.cc").read_text())
+    out = tmp_path / "npu.json"
+    assert main(["eval", "--backend", "npu", "--tasks", str(EXAMPLES_FILE), "--solutions", str(sols),
+                 "--cache-dir", str(tmp_path / "cache"), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    by_task = {r["task"]: r for r in data["results"]}
+    assert by_task["scale_q14_int16"]["status"] == "invalid" and "no solution" in by_task["scale_q14_int16"]["error"]
+    util = by_task["add_saturate_int8"]["vector_util"]
+    assert util > 0.3 and data["summary"]["mean_vector_util"] == pytest.approx(util / 3)
+    assert one_line_usage_error(main(["eval", "--backend", "npu", "--tasks", str(SUITE_DIR)]), capsys.readouterr().err)

@@ -1,0 +1,76 @@
+"""npu: AMD AIE (NPU) kernels in NPUEval's format.
+
+Correctness always comes from the host emulation (``harness.npu_eval``; capability ``emulated``).
+If the real compiler is configured, each kernel is also compiled for the AIE with the flags
+NPUEval uses, so a kernel the device compiler rejects fails with that compiler's errors
+(capability ``compiled_only`` for that check). Running on an NPU (XRT, an IRON design, a hardware
+trace for the real vector score) is not built here: ``hardware`` is never claimed.
+
+Configuration (environment): ``PEANO_INSTALL_DIR`` (Peano / llvm-aie: ``bin/clang++``),
+``MLIR_AIE_INCLUDE_DIR`` (mlir-aie's ``include`` with ``aie_api/``; or ``MLIR_AIE_INSTALL_DIR``
+whose ``include`` is used), ``KERNELGEPA_AIE_TARGET`` (``aie2``, the default, or ``aie2p`` for NPU2).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.backends.base import Backend
+from harness.messages import trim_compiler_output
+
+TARGETS = ("aie2", "aie2p")
+
+
+@dataclass(frozen=True)
+class AieToolchain:
+    clang: Path
+    include: Path
+    target: str = "aie2"
+
+    def compile_command(self, source: Path, output: Path) -> list[str]:
+        """NPUEval's kernel compile: Peano clang++ for the AIE target against mlir-aie's headers."""
+        return [str(self.clang), "-O2", "-std=c++20", f"--target={self.target}-none-unknown-elf",
+                "-I", str(self.include), "-c", str(source), "-o", str(output)]
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "AieToolchain | None":
+        peano, include = env.get("PEANO_INSTALL_DIR"), env.get("MLIR_AIE_INCLUDE_DIR")
+        if not include and env.get("MLIR_AIE_INSTALL_DIR"):
+            include = str(Path(env["MLIR_AIE_INSTALL_DIR"]) / "include")
+        target = env.get("KERNELGEPA_AIE_TARGET", "aie2")
+        if not peano or not include or target not in TARGETS:
+            return None
+        clang = Path(peano) / "bin" / "clang++"
+        return cls(clang, Path(include), target) if clang.is_file() and Path(include).is_dir() else None
+
+    def compile(self, kernel_source: str, timeout_s: float = 120.0) -> tuple[bool, str]:
+        """Compile one kernel for the device, isolated like every candidate build; (ok, trimmed log)."""
+        from harness.sandbox.isolation import compiler_env, isolate_compiler
+
+        with tempfile.TemporaryDirectory(prefix="kg-aie-") as d:
+            src = Path(d) / "kernel.cc"
+            src.write_text(kernel_source)
+            try:
+                proc = subprocess.run(self.compile_command(src, Path(d) / "kernel.o"), cwd=d, env=compiler_env(d),
+                                      capture_output=True, text=True, errors="replace", timeout=timeout_s,
+                                      preexec_fn=isolate_compiler)
+            except subprocess.TimeoutExpired:
+                return False, f"AIE compile timed out after {timeout_s:.0f}s"
+            except OSError as e:
+                return False, f"cannot run {self.clang}: {e.strerror}"
+        return proc.returncode == 0, trim_compiler_output(proc.stdout + proc.stderr)
+
+
+class NpuBackend(Backend):
+    name = "npu"
+    device_type = "cpu"  # the emulation runs on the host CPU
+
+    def __init__(self, toolchain: AieToolchain | None = None):
+        self.toolchain = toolchain if toolchain is not None else AieToolchain.from_env()
+
+    def device_name(self, device: str) -> str:
+        real = f"; AIE compiler {self.toolchain.clang} ({self.toolchain.target})" if self.toolchain else ""
+        return f"host AIE emulation{real}"

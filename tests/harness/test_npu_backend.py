@@ -1,0 +1,56 @@
+"""The real-toolchain hook, exercised with a stand-in compiler script (Peano is not installable here)."""
+import stat
+
+from harness.backends import get_backend
+from harness.backends.npu import AieToolchain, NpuBackend
+from harness.result import Status
+
+FAKE_CLANG = """#!/bin/sh
+# Stand-in for Peano's clang++: records its arguments, fails on sources containing BAD.
+echo "$@" > "$(dirname "$0")/args.txt"
+for a in "$@"; do case "$a" in *.cc) src="$a";; esac; done
+if grep -q BAD "$src"; then echo "kernel.cc:3:5: error: no matching function for call to 'BAD'" >&2; exit 1; fi
+exit 0
+"""
+
+
+def _toolchain(tmp_path, target="aie2"):
+    peano = tmp_path / "peano"
+    (peano / "bin").mkdir(parents=True)
+    clang = peano / "bin" / "clang++"
+    clang.write_text(FAKE_CLANG)
+    clang.chmod(clang.stat().st_mode | stat.S_IEXEC)
+    include = tmp_path / "mlir_aie" / "include"
+    include.mkdir(parents=True)
+    env = {"PEANO_INSTALL_DIR": str(peano), "MLIR_AIE_INSTALL_DIR": str(tmp_path / "mlir_aie"),
+           "KERNELGEPA_AIE_TARGET": target}
+    return AieToolchain.from_env(env), peano
+
+
+def test_toolchain_from_env_needs_both_paths_and_a_known_target(tmp_path):
+    tc, _ = _toolchain(tmp_path, "aie2p")
+    assert tc is not None and tc.target == "aie2p" and tc.include == tmp_path / "mlir_aie" / "include"
+    assert AieToolchain.from_env({"PEANO_INSTALL_DIR": str(tmp_path / "peano")}) is None
+    assert AieToolchain.from_env({}) is None
+    _, peano = _toolchain(tmp_path / "x", "aie9")
+    assert AieToolchain.from_env({"PEANO_INSTALL_DIR": str(peano), "MLIR_AIE_INCLUDE_DIR": str(tmp_path),
+                                  "KERNELGEPA_AIE_TARGET": "aie9"}) is None
+    assert isinstance(get_backend("npu"), NpuBackend)
+
+
+def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_path, example_tasks, npu_eval, sandbox):
+    tc, peano = _toolchain(tmp_path)
+    ok, _ = tc.compile("int main() {}")
+    args = (peano / "bin" / "args.txt").read_text().split()
+    assert ok and args[:3] == ["-O2", "-std=c++20", "--target=aie2-none-unknown-elf"]
+    assert args[args.index("-I") + 1] == str(tc.include) and "-c" in args
+    task = example_tasks["add_saturate_int8"]
+    npu_eval.toolchain = tc
+    try:
+        good = npu_eval.evaluate(task, task.canonical_source, sandbox)
+        bad = npu_eval.evaluate(task, task.canonical_source + "\n// BAD\n", sandbox)
+    finally:
+        npu_eval.toolchain = None
+    assert good.status == Status.OK and good.capability == "emulated" and "also compiled for aie2" in good.warnings[0]
+    assert bad.status == Status.COMPILE_ERROR and bad.capability == "compiled_only"
+    assert "AIE compiler (aie2): kernel.cc:3:5: error" in bad.error
