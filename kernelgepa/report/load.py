@@ -14,9 +14,6 @@ from pathlib import Path
 from kernelgepa.store import SQLiteStore
 
 # Result fields an NPU backend may attach: utilisation as a fraction, and where it came from.
-_VECTOR_UTIL_KEYS = ("vector_utilization", "vector_utilisation")
-_VECTOR_UTIL_SOURCE_KEYS = ("vector_utilization_source", "vector_utilisation_source")
-_REAL_SOURCES = {"real", "measured", "profiled", "hardware"}
 
 
 class ReportInputError(Exception):
@@ -99,12 +96,12 @@ def strategy_label(text: str, limit: int = 48) -> str:
 
 
 def _vector_util(result: dict) -> tuple[float | None, str | None]:
-    value = next((result[k] for k in _VECTOR_UTIL_KEYS if result.get(k) is not None), None)
-    if value is None:
+    """NPU results (``EvalResult.vector_util``/``vector_util_kind``): a hardware trace is real, the
+    emulation's cost model an estimate; anything unlabelled stays unlabelled."""
+    if result.get("vector_util") is None:
         return None, None
-    source = str(next((result[k] for k in _VECTOR_UTIL_SOURCE_KEYS if result.get(k)), "")).lower()
-    kind = "real" if source in _REAL_SOURCES else ("estimated" if source.startswith("estimat") else None)
-    return float(value), kind
+    kind = {"trace": "real", "estimated": "estimated"}.get(str(result.get("vector_util_kind") or "").lower())
+    return float(result["vector_util"]), kind
 
 
 def _compile_ms(result: dict) -> float | None:

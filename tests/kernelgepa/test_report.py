@@ -229,14 +229,14 @@ def test_two_runs_side_by_side(engine_run, half_run, eval_json, tmp_path):
 
 def test_npu_vector_utilisation_is_labelled(eval_json, tmp_path):
     doc = json.loads(eval_json.read_text())
-    doc["results"][0].update(vector_utilization=0.30, vector_utilization_source="estimated")
-    doc["results"][1].update(vector_utilization=0.10, vector_utilization_source="estimated")
+    doc["results"][0].update(vector_util=0.30, vector_util_kind="estimated")
+    doc["results"][1].update(vector_util=0.10, vector_util_kind="estimated")
     npu = tmp_path / "npu.json"
     npu.write_text(json.dumps(doc))
     build_report([str(npu)], tmp_path / "o", ["md"])
     md = (tmp_path / "o" / "report.md").read_text()
     assert "NPU pass rate and vector utilisation" in md and "| 20.0% | estimated |" in md
-    doc["results"][1]["vector_utilization_source"] = "measured"
+    doc["results"][1]["vector_util_kind"] = "trace"
     npu.write_text(json.dumps(doc))
     build_report([str(npu)], tmp_path / "o", ["md"])
     assert "mixed or unlabelled: estimated, real" in (tmp_path / "o" / "report.md").read_text()
