@@ -55,6 +55,7 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
     from kernelgepa.engine import Engine, EngineConfig
     from kernelgepa.llm import LLMError, ResponseCache
     from kernelgepa.outputs import write_outputs
+    from kernelgepa.tables import search_progress
 
     run_dir = Path(args.run_dir or f"runs/{time.strftime('%Y%m%d-%H%M%S')}")
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -80,11 +81,6 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
     adapter = KernelAdapter({t.name: t for t in tasks}, args.backend, writer, executor, store, run_dir, budget,
                             rounds=args.rounds, workers=args.workers)
 
-    def progress(s: dict) -> None:
-        best = ", ".join(f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v)
-        console.print(f"[it {s['iteration']}] {s['event']} | rollouts {s['rollouts']} | ${s['usd']:.3f} | "
-                      f"frontier {s['frontier']} | fast_1 {s['fast_1']:.2f} | {best}")
-
     seeds = []
     for f in args.seed_strategy:
         try:
@@ -93,11 +89,12 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
             raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
-                                 max_iterations=args.max_iterations), on_progress=progress,
-                    manual=_manual(args, console))
+                                 max_iterations=args.max_iterations), manual=_manual(args, console))
     t0 = time.monotonic()
     try:
-        reason = engine.run()
+        with search_progress() as progress:
+            engine.on_progress = progress
+            reason = engine.run()
     except LLMError as e:
         reason = f"LLM error: {e}"
     summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0))

@@ -108,3 +108,42 @@ def print_hits(hits) -> None:
     for i, h in enumerate(hits, 1):
         t.add_row(str(i), h.section.id, h.section.title, h.section.source, f"{h.score:.3f}")
     console.print(t if hits else "no section matches")
+
+
+def _search_line(s: dict) -> str:
+    best = ", ".join(f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v)
+    return (f"[it {s['iteration']}] {s['event']} | rollouts {s['rollouts']} | ${s['usd']:.3f} | "
+            f"frontier {s['frontier']} | fast_1 {s['fast_1']:.2f} | {best}")
+
+
+def _search_panel(s: dict, events: list[str]):
+    from rich.console import Group
+
+    head = Table.grid(padding=(0, 2))
+    for col in ("iteration", "rollouts", "LLM $", "frontier", "fast_1"):
+        head.add_column(col)
+    head.add_row(*(f"[bold]{c}[/]" for c in ("iteration", "rollouts", "LLM $", "frontier", "fast_1")))
+    head.add_row(str(s["iteration"]), str(s["rollouts"]), f"{s['usd']:.3f}", str(s["frontier"]), f"{s['fast_1']:.2f}")
+    best = Table(title="best so far", title_justify="left")
+    best.add_column("task")
+    best.add_column("speedup", justify="right")
+    for t, v in s["best_speedup"].items():
+        best.add_row(t, "-" if v is None else f"[{'green' if v > 1 else 'yellow'}]{v:.2f}x[/]")
+    return Group(head, best, *events[-5:])
+
+
+@contextmanager
+def search_progress():
+    """Yields update(state) for the engine's progress events: a live panel on a terminal (rollouts,
+    dollars, frontier size, fast_1, best speedup per task, last events); one line per event otherwise."""
+    if not console.is_terminal:
+        yield lambda s: console.print(_search_line(s))
+        return
+    from rich.live import Live
+
+    events: list[str] = []
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        def update(s: dict) -> None:
+            events.append(f"[dim]it {s['iteration']}:[/] {s['event']}")
+            live.update(_search_panel(s, events))
+        yield update

@@ -55,3 +55,14 @@ def test_a_short_search_with_the_real_engine_is_deterministic():
     assert a.iterations > 0 and a.accepted >= 1
     stopped = run_search("shared", "best", 3, stop_at=1 / 6, max_rollouts=400, params=p)
     assert stopped.rollouts_to(1 / 6) == stopped.rollouts   # the run stops at the first rollout that hits it
+
+
+def test_reflector_reads_gepas_prompt_too():
+    """The engine-vs-gepa benchmark is only fair if gepa's prompt carries the same evidence."""
+    w = World(0, WorldParams(p_fix=1.0, p_explore=0.0, p_drop=0.0))
+    prompt = ("## Current Component\n\nThe component being optimized:\n\n```\nTACTICS: T01\n```\n\n"
+              "## Evaluation Results\n\n```\n# Example 1\n## task\ntask02\n\n## harness_feedback\n"
+              "status: compile_error\nerror: missing T04 (the kernel does not build without it)\n\n```\n")
+    reply = SimReflector(w, mode="shared").gepa_lm(prompt)
+    assert reply.startswith("```\n") and reply.rstrip().endswith("```")
+    assert parse_strategy(reply.strip("`\n"))[0] == {"T01", "T04"}
