@@ -103,22 +103,17 @@ def _tree(nodes: list[StrategyNode]) -> str:
 
 
 def _manual(run: RunData) -> str:
-    if run.manual is None:
-        return "<p>not recorded (this run's store does not keep the manual sections shown to reflection)</p>"
+    """Which manual sections each reflection read (``RunStore.manual_shown`` rows)."""
     if not run.manual:
-        return "<p>Reflection was shown no manual sections.</p>"
-    items = []
+        return "<p>Reflection was shown no manual sections (docs_index off, or no reflection yet).</p>"
+    rows = []
     for m in run.manual:
-        if isinstance(m, dict):
-            title = next((str(m[k]) for k in ("title", "section", "heading", "id") if m.get(k)), "section")
-            body = next((str(m[k]) for k in ("text", "content", "body") if m.get(k)), "")
-            extra = ", ".join(f"{k}: {v}" for k, v in m.items()
-                              if k not in ("title", "section", "heading", "id", "text", "content", "body"))
-            items.append(f"<details><summary>{escape(title)}</summary><p>{escape(extra)}</p>"
-                         f"<pre>{escape(body)}</pre></details>")
-        else:
-            items.append(f"<pre>{escape(str(m))}</pre>")
-    return "".join(items)
+        score = "" if m.get("score") is None else f"{m['score']:.2f}"
+        cells = (str(m["iteration"]), m.get("task") or "", f"<code>{escape(m['section_id'])}</code>", m["title"],
+                 m["source"], score)
+        rows.append("<tr>" + "".join(f"<td>{c if c.startswith('<code>') else escape(c)}</td>" for c in cells) + "</tr>")
+    return ("<table><tr><th>iteration</th><th>for task</th><th>section</th><th>title</th><th>source</th>"
+            f"<th>score</th></tr>{''.join(rows)}</table>")
 
 
 def _run_section(run: RunData, tables: list[Table]) -> str:

@@ -75,7 +75,7 @@ class RunData:
     tasks: list[TaskRow]
     progress: list[ProgressPoint] = field(default_factory=list)
     strategies: list[StrategyNode] = field(default_factory=list)
-    manual: list | None = None       # manual sections reflection saw; None when the store does not record them
+    manual: list[dict] | None = None  # manual sections each reflection was shown (store rows); None for eval JSON
     totals: dict = field(default_factory=dict)
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)  # what is missing or unfinished, for people
@@ -187,12 +187,11 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
     for e in store.evaluations():
         if e["strategy_id"] in by_id:
             by_id[e["strategy_id"]].scores[e["task"]] = e["score"]
-    manual_shown = getattr(store, "manual_shown", None)
     totals = {**store.totals(), "wall_s": store.get_meta("wall_s", _summary(run_dir).get("wall_s")), "iterations": store.get_meta("iteration", 0),
               "model": config.get("model"), "backend": config.get("backend")}
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,
-                  manual=list(manual_shown()) if callable(manual_shown) else None, totals=totals,
+                  manual=store.manual_shown(), totals=totals,
                   stopped=store.get_meta("stopped"))
     run.notes = _run_notes(run_dir, run, len(kernels))
     return run

@@ -23,7 +23,7 @@ from tests.kernelgepa.test_cli import one_line_usage_error
 from tests.kernelgepa.test_engine_e2e import TASKS, run  # noqa: F401 - registers its fixture `run` here
 
 P = ["0.0", "0.5", "0.8", "1.0", "1.5", "2.0"]
-CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+CHROME_NAMES = ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome", "google-chrome-stable", "chrome")
 
 
 def _expected(store: SQLiteStore, tasks: list[str]) -> dict:
@@ -128,17 +128,15 @@ def test_html_is_one_self_contained_file_with_kernels_diffs_and_lineage(engine_r
     assert 'class="hl"' in html and "ModelNew" in html  # highlighted best kernels
     assert "diff from the first correct kernel" in html
     assert "merge of #" in html and "rejected" in html  # lineage: the merge and the gate's rejections
-    assert "not recorded" in html  # this store keeps no manual sections
     plots = {p.name for p in (report["out"] / "plots").iterdir()}
     assert {"fast_p.png", "progress_rollouts.png"} <= plots and "progress_usd.png" not in plots  # no $ spent
 
 
-def test_manual_sections_shown_when_the_store_records_them(engine_run, tmp_path, monkeypatch):
-    shown = [{"title": "AIE vector intrinsics", "text": "aie::mul multiplies two vectors", "iteration": 2}]
-    monkeypatch.setattr(SQLiteStore, "manual_shown", lambda self: shown, raising=False)
-    rep = build_report([str(engine_run["dir"])], tmp_path, ["html"])
-    html = (tmp_path / "report.html").read_text()
-    assert rep.runs[0].manual == shown and "AIE vector intrinsics" in html and "aie::mul multiplies" in html
+def test_manual_sections_each_reflection_read_are_listed(engine_run, report):
+    shown = engine_run["store"].manual_shown()
+    html = (report["out"] / "report.html").read_text()
+    assert shown and report["rep"].runs[0].manual == shown
+    assert all(f"<code>{m['section_id']}</code>" in html for m in shown)
 
 
 # ---- unfinished, empty and bad inputs -----------------------------------------------------------
