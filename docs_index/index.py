@@ -115,7 +115,7 @@ class DocsIndex:
     # ---- querying -----------------------------------------------------------------------------
     def query(self, text: str, k: int = 5, *, areas: frozenset[str] | None = None) -> list[Hit]:
         """Top-k sections by BM25; ``areas`` keeps only sections for those areas (``user`` always kept)."""
-        tokens = tokenize(text)
+        tokens = list(dict.fromkeys(tokenize(text)))  # a term repeated in a long message is still one term
         if not self.sections or not tokens:
             return []
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)

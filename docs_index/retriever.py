@@ -22,6 +22,7 @@ BACKEND_AREAS = {
 }
 
 _MESSAGE_CHARS = 2000
+_ECHO = re.compile(r"\s*\d*\s+\|")  # g++/clang's echo of the source line and its caret: the diagnostic names it
 _PATH = re.compile(r"(?:/[\w.\-]+)+/([\w.\-]+)")  # /tmp/x/y/k.cu -> k.cu
 _CUDA_ERR = re.compile(r"\bcuda(?:Error)?[A-Z]\w+|\bCUDA_ERROR_\w+")
 _OPS = ("matmul", "gemm", "conv", "softmax", "layernorm", "norm", "relu", "gelu", "sigmoid", "tanh",
@@ -35,9 +36,11 @@ def feedback_query(result: dict, backend: str, task: str = "") -> str:
     status = result.get("status", "")
     if result.get("error"):
         parts.append(_PATH.sub(r"\1", str(result["error"]).splitlines()[0])[:400])
-    # the compiler's own output as the harness trimmed it (a few errors), paths stripped: the
-    # quoted source lines and the message after a caret carry the identifiers the manual explains
-    msgs = [_PATH.sub(r"\1", ln.rstrip()) for ln in str(result.get("messages") or "").splitlines() if ln.strip()]
+    # the compiler's own output as the harness trimmed it (a few errors), paths and g++'s source
+    # echoes stripped; Triton's quoted source and the message after its caret stay (they carry the
+    # identifiers the manual explains)
+    msgs = [_PATH.sub(r"\1", ln.rstrip()) for ln in str(result.get("messages") or "").splitlines()
+            if ln.strip() and not _ECHO.match(ln)]
     parts.append("\n".join(ln[:300] for ln in msgs)[:_MESSAGE_CHARS])
     parts += sorted(set(_CUDA_ERR.findall(f"{result.get('error')} {result.get('messages')}")))
     mm = result.get("mismatch") or {}

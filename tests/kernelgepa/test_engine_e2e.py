@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from docs_index import DocsIndex, ManualRetriever
+from docs_index import DocsIndex, ManualRetriever, feedback_query
 from harness.executor import LocalExecutor
 from harness.sandbox.local import LocalProcessSandbox
 from kernelgepa.adapter import KernelAdapter
@@ -34,18 +34,19 @@ def run(tmp_path_factory, cpu_eval, task):
         budget = Budget(max_rollouts=60, stop_file=run_dir / "STOP")
         adapter = KernelAdapter({t: task(t) for t in TASKS}, "cpu", llm, ex, store, run_dir, budget, rounds=1, workers=2)
         events = []
+        manual = ManualRetriever(DocsIndex.open(tmp_path_factory.mktemp("docs")), "cpu")
         # seed=1: the seeded per-iteration RNG picks SEED-A as the parent in iteration 2, so the
         # LEAKY child (offered only to SEED-A) exists before the merge in iteration 3.
         engine = Engine(adapter, llm, store, TASKS, budget,
                         EngineConfig(minibatch=3, seed=1, merge_every=3, max_iterations=6,
                                      seed_strategies=("SEED-A: write plain loops.", "SEED-B: be careful.")),
                         on_progress=events.append,
-                        manual=ManualRetriever(DocsIndex.open(tmp_path_factory.mktemp("docs")), "cpu"))
+                        manual=manual)
         reason = engine.run()
         summary = write_outputs(run_dir, store, TASKS, 1.0)
         ex.close()
         yield {"dir": run_dir, "store": store, "engine": engine, "events": events, "reason": reason,
-               "summary": summary, "requests": list(server.requests)}
+               "summary": summary, "requests": list(server.requests), "manual": manual}
         store.close()
 
 
@@ -112,10 +113,13 @@ def test_reflection_reads_manual_sections_matching_its_feedback_and_the_store_re
         # every recorded section is in the prompt of that reflection, with its id and source
         assert any(all(f"[{i}]" in p for i in ids) for p in prompts), ids
     assert all(s["section_id"].split(".")[0] in ("cpu", "harness") for s in shown), [s["section_id"] for s in shown]
-    # the compile error "'undeclared_name_LeakyReLU' was not declared in this scope" finds the g++ section on it
-    with_error = [p for p in prompts if "undeclared_name_LeakyReLU" in p]
-    assert with_error and any("was not declared in this scope" in p.split("Relevant manual sections:")[-1]
-                              for p in with_error)
+    # the real compile error "'undeclared_name_LeakyReLU' was not declared in this scope", as the harness
+    # reported it, retrieves the g++ section on it; and reflections on LeakyReLU's kernels got sections
+    broken = next(k for k in run["store"].kernels("2_LeakyReLU") if k["status"] == "compile_error")
+    query = feedback_query(broken["result"], "cpu", "2_LeakyReLU")
+    assert "undeclared_name_LeakyReLU" in query
+    assert "cpu.compile-errors" in [h.section.id for h in run["manual"].query(query, 3)]
+    assert any(s["task"] == "2_LeakyReLU" for s in shown)
 
 
 def test_best_kernel_per_task_lands_in_best_dir_with_summary(run):

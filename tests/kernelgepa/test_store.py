@@ -24,7 +24,7 @@ def test_roundtrip_and_best_kernel(tmp_path):
     assert st.evaluation("s2:a:full")["score"] == 1.6 and len(st.evaluations(kind="full")) == 1
     st.add_llm_call({"id": "c1", "tag": "kernel", "model": "m", "cost_usd": 0.25, "cached": False})
     st.add_llm_call({"id": "c2", "tag": "kernel", "model": "m", "cost_usd": 0.0, "cached": True})
-    assert st.totals() == {"llm_calls": 2, "llm_cached": 1, "usd": 0.25, "rollouts": 3}
+    assert st.totals() == {"llm_calls": 2, "llm_cached": 1, "llm_failed": 0, "usd": 0.25, "rollouts": 3}
     st.set_meta("config", {"seed": 3})
     assert st.get_meta("config") == {"seed": 3} and st.get_meta("missing", 7) == 7
     st.close()
