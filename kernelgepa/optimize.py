@@ -81,9 +81,11 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
                             rounds=args.rounds, workers=args.workers)
 
     def progress(s: dict) -> None:
-        best = ", ".join(f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v)
+        best = ", ".join([f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v]
+                         + [f"{t}={100 * v:.1f}% vector ({kind})" for t, (v, kind) in s["best_vector_util"].items()])
+        fast = "" if args.backend == "npu" else f"fast_1 {s['fast_1']:.2f} | "  # NPU kernels are not timed
         console.print(f"[it {s['iteration']}] {s['event']} | rollouts {s['rollouts']} | ${s['usd']:.3f} | "
-                      f"frontier {s['frontier']} | fast_1 {s['fast_1']:.2f} | {best}")
+                      f"frontier {s['frontier']} | {fast}{best}")
 
     seeds = []
     for f in args.seed_strategy:
@@ -100,7 +102,8 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
         reason = engine.run()
     except LLMError as e:
         reason = f"LLM error: {e}"
-    summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0))
+    summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0),
+                            suffix=tasks[0].solution_suffix, vector_scored=args.backend == "npu")
     store.set_meta("wall_s", summary["wall_s"])
     summary["stopped"] = reason
     store.close()

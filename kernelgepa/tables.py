@@ -69,9 +69,14 @@ def print_npu_results(results, summary: dict) -> None:
         t.add_row(r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}", r.capability or "-",
                   util, _fmt(r.compile_s, ".1f"), note[:160])
     console.print(t)
-    console.print(f"[bold]{summary['n_passed']}/{summary['n_tasks']} passed[/] ({100 * summary['pass_rate']:.1f}%)  "
-                  f"mean vector utilisation {100 * summary['mean_vector_util']:.2f}% over all tasks, failures as 0 "
-                  f"({summary['vector_util_label'] or summary['vector_util_kind']})")
+    console.print(_npu_headline(summary))
+
+
+def _npu_headline(s: dict) -> str:
+    """NPUEval's numbers in one line, with where the utilisation came from."""
+    return (f"[bold]{s['n_passed']}/{s['n_tasks']} passed[/] ({100 * s['pass_rate']:.1f}%)  mean vector utilisation "
+            f"{100 * s['mean_vector_util']:.2f}% over all tasks, failures as 0 "
+            f"({s['vector_util_label'] or s['vector_util_kind'] or 'none measured'})")
 
 
 def print_baselines(rows: list[dict]) -> None:
@@ -87,16 +92,27 @@ def print_baselines(rows: list[dict]) -> None:
 
 
 def print_run_summary(s: dict) -> None:
+    npu = "pass_rate" in s  # NPU runs: pass rate and vector utilisation instead of speedups
     t = Table(title="best kernel per task")
-    for col in ("task", "status", "baseline ms", "kernel ms", "speedup", "rollouts", "strategy"):
+    cols = ("task", "status", "vector util", "capability") if npu else ("task", "status", "baseline ms", "kernel ms",
+                                                                           "speedup")
+    for col in cols + ("rollouts", "strategy"):
         t.add_column(col, overflow="fold")
     for name, r in s["per_task"].items():
-        t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", _fmt(r["baseline_ms"]),
-                  _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f"), str(r["rollouts"]), str(r["strategy_id"] or "-"))
+        if npu:
+            util = r["vector_util"]
+            cells = [f"{100 * util:.1f}% ({r['vector_util_kind']})" if util is not None else "-", r["capability"] or "-"]
+        else:
+            cells = [_fmt(r["baseline_ms"]), _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f")]
+        t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", *cells, str(r["rollouts"]),
+                  str(r["strategy_id"] or "-"))
     console.print(t)
-    fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
-    console.print(f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}  "
-                  f"| {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
+    if npu:
+        head = _npu_headline(s)
+    else:
+        fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
+        head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
+    console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
                   f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
                   f"| stopped: {s.get('stopped', '-')}")
 
