@@ -252,7 +252,9 @@ def _bare_cpp(text: str) -> list[_Block]:
     lines = text.split("\n")
     start = next((k for k, line in enumerate(lines) if _CPP_START.match(line)), None)
     end = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip().startswith("}")), None)
-    return [_Block("\n".join(lines[start:end + 1]), "")] if start is not None and end is not None and end >= start else []
+    if start is None or end is None or end < start:
+        return []
+    return [_Block("\n".join(lines[start:end + 1]), "")]
 
 
 def _extract_cpp(text: str, function: str | None) -> CodeExtraction:

@@ -166,7 +166,8 @@ def writer_messages(backend: str, strategy: str, task_text: str, previous: tuple
             {"role": "user", "content": "\n\n".join(parts)}]
 
 
-def refine_messages(base: list[dict], source: str, feedback: str, status: str, *, language: str = "python") -> list[dict]:
+def refine_messages(base: list[dict], source: str, feedback: str, status: str, *,
+                    language: str = "python") -> list[dict]:
     """Continue the conversation with the harness's verdict on the last attempt."""
     ask = ("Fix the problem above." if status != "ok"
            else "It is correct. Make it faster without breaking correctness.")
