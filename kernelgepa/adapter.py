@@ -40,6 +40,8 @@ class KernelAdapter:
         self.tasks, self.backend, self.writer, self.executor = tasks, backend, writer, executor
         self.store, self.budget, self.rounds, self.workers = store, budget, rounds, workers
         self.kernel_dir = Path(run_dir) / "kernels"
+        # the code language of this run's solutions (one backend per run): reflection fences kernels with it
+        self.language = next((t.language for t in tasks.values()), "python")
 
     def run(self, strategy_id: int, strategy: str, task_names: list[str]) -> dict[str, Attempt]:
         """Best attempt per task under this strategy; tasks run concurrently (LLM calls for some

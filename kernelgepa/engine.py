@@ -159,7 +159,7 @@ class Engine:
             k = self.store.kernel(ev["kernel_id"]) if ev and ev["kernel_id"] is not None else None
             if k:
                 out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"]),
-                            "result": k["result"], "language": self.adapter.tasks[t].language})
+                            "result": k["result"], "language": self.adapter.language})
         return out
 
     def _progress(self, it: int, event: str) -> None:
