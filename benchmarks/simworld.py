@@ -266,6 +266,7 @@ class SimAdapter:
     """Same interface as ``KernelAdapter``: a strategy in, one scored kernel per task out."""
 
     backend = "cpu"
+    language = "python"
 
     def __init__(self, world: World, store, budget: Budget, *, mode: str = "shared", seed: int = 0,
                  rounds: int = 1, tracker: Tracker | None = None):

@@ -5,7 +5,9 @@ evaluation leases a device from the shared ``DevicePool`` only for its reference
 candidate run after the kernels are built, so runs on one GPU never overlap (timings stay clean)
 while other workers compile on the CPU. On the CPU backend the CPU is the device, so an
 evaluation holds it throughout, compiles included. A cluster executor (Ray) can
-implement the same ``map`` later without callers knowing.
+implement the same ``map`` later without callers knowing. The NPU backend's
+``harness.npu_eval.NpuEmulationEvaluator`` has the same ``evaluate(task, path, sandbox, devices)``
+shape, so NPUEval tasks run through here too.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""fast_p and geometric-mean speedup, as KernelBench defines them."""
+"""fast_p and geometric-mean speedup, as KernelBench defines them; pass rate and mean vector
+utilisation, as NPUEval defines them."""
 from __future__ import annotations
 
 import math
@@ -39,3 +40,18 @@ def summarize(pairs: list[tuple[bool, float | None]], n_tasks: int | None = None
         "n_tasks": n,
         "n_correct": sum(1 for ok, _ in pairs if ok),
     }
+
+
+def summarize_npu(results: list[dict]) -> dict:
+    """NPUEval's numbers over ``EvalResult.to_dict()``-shaped results, one per task: the pass rate and
+    the mean vector utilisation over *all* tasks, failed ones counting as 0, with where it came from."""
+    from npueval_tasks.cost_model import LABEL
+
+    n = len(results)
+    passed = [r for r in results if r.get("status") == "ok"]
+    kinds = sorted({r["vector_util_kind"] for r in passed if r.get("vector_util_kind")})
+    return {"n_tasks": n, "n_passed": len(passed), "pass_rate": len(passed) / n if n else 0.0,
+            "mean_vector_util": sum(r.get("vector_util") or 0.0 for r in passed) / n if n else 0.0,
+            "vector_util_kind": kinds[0] if len(kinds) == 1 else ("mixed" if kinds else None),
+            "vector_util_label": LABEL if kinds == ["estimated"] else "",
+            "capability": sorted({r["capability"] for r in results if r.get("capability")})}

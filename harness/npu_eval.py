@@ -12,7 +12,7 @@ import base64
 import time
 from pathlib import Path
 
-from harness.backends.npu import AieToolchain
+from harness.backends.npu import NpuBackend
 from harness.build import Builder, BuildRequest, BuildResult
 from harness.jobs import JobReport, JobRunner
 from harness.messages import first_error_line
@@ -27,14 +27,24 @@ from npueval_tasks.vectors import compare, from_bytes, to_bytes
 
 
 class NpuEmulationEvaluator:
-    def __init__(self, builder: Builder, *, toolchain: AieToolchain | None = None, work_root: Path | None = None,
+    def __init__(self, builder: Builder, *, backend: NpuBackend | None = None, work_root: Path | None = None,
                  run_timeout_s: float = 20.0, keep_jobs: bool = False):
         self.builder = builder
-        self.toolchain = toolchain
+        self.backend = backend or NpuBackend()  # its toolchain, when configured, also compiles for the device
         self.runner = JobRunner(work_root, keep=keep_jobs)
         self.run_timeout_s = run_timeout_s
 
-    def evaluate(self, task: NpuTask, kernel_source: str, sandbox: Sandbox) -> EvalResult:
+    def evaluate(self, task: NpuTask, candidate: Path, sandbox: Sandbox, devices=None) -> EvalResult:
+        """The executor's entry (same shape as ``harness.evaluate.Evaluator.evaluate``): judge the kernel
+        file ``candidate``. ``devices`` is not leased: the emulation times nothing, so concurrent runs
+        cannot skew a verdict."""
+        try:
+            source = Path(candidate).read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            return self._result(task, Status.INVALID, "static", f"cannot read candidate {candidate}: {e}")
+        return self.evaluate_source(task, source, sandbox)
+
+    def evaluate_source(self, task: NpuTask, kernel_source: str, sandbox: Sandbox) -> EvalResult:
         t0 = time.perf_counter()
         res = self._evaluate(task, kernel_source, sandbox)
         res.wall_s = time.perf_counter() - t0
@@ -67,13 +77,14 @@ class NpuEmulationEvaluator:
             return self._result(task, Status.COMPILE_ERROR, "compile", first_error_line(build.log), messages=build.log,
                                 compile_s=build.seconds)
         common = {"compile_s": build.seconds, "warnings": [note] if note else []}
-        if self.toolchain:
-            ok, log = self.toolchain.compile(source)
+        toolchain = self.backend.toolchain
+        if toolchain:
+            ok, log = toolchain.compile(source)
             if not ok:
                 return EvalResult(task=task.name, backend="npu", status=Status.COMPILE_ERROR, rung="compile",
-                                  error=f"AIE compiler ({self.toolchain.target}): {first_error_line(log, 400)}",
+                                  error=f"AIE compiler ({toolchain.target}): {first_error_line(log, 400)}",
                                   messages=log, capability="compiled_only")
-            common["warnings"].append(f"also compiled for {self.toolchain.target} with {self.toolchain.clang}")
+            common["warnings"].append(f"also compiled for {toolchain.target} with {toolchain.clang}")
         args = task.arguments()
         rtps = {b.name for b in task.rtps}
         job = {"role": "aie_host", "artifact": build.artifact, "threads": 1,

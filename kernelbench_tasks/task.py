@@ -13,6 +13,7 @@ import re
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 _OFFLINE_BLOCKERS = ("transformers", "huggingface_hub", "timm", "torchvision", "datasets", "requests")
 
@@ -38,6 +39,16 @@ class Task:
     size_label: str = "default"
     inputs: tuple[InputSpec, ...] = ()
     tolerance: dict | None = None
+
+    # What a solution is, for the search (NpuTask answers the same three questions for C++ kernels).
+    language: ClassVar[str] = "python"     # code-block language of the writer's reply
+    solution_suffix: ClassVar[str] = ".py"
+    entry_name: ClassVar[str] = "ModelNew"  # the name a solution must define
+
+    @property
+    def brief(self) -> str:
+        """What the kernel writer is shown of the task: the PyTorch reference."""
+        return self.source
 
     @property
     def key(self) -> str:

@@ -40,6 +40,8 @@ class KernelAdapter:
         self.tasks, self.backend, self.writer, self.executor = tasks, backend, writer, executor
         self.store, self.budget, self.rounds, self.workers = store, budget, rounds, workers
         self.kernel_dir = Path(run_dir) / "kernels"
+        # the code language of this run's solutions (one backend per run): reflection fences kernels with it
+        self.language = next((t.language for t in tasks.values()), "python")
 
     def run(self, strategy_id: int, strategy: str, task_names: list[str]) -> dict[str, Attempt]:
         """Best attempt per task under this strategy; tasks run concurrently (LLM calls for some
@@ -51,8 +53,9 @@ class KernelAdapter:
     def _task(self, strategy_id: int, strategy: str, name: str) -> Attempt:
         task = self.tasks[name]
         prev = self._warm_start(strategy_id, name)
-        messages = writer_messages(self.backend, strategy, task.source,
-                                   (prev["source"], result_feedback(prev["result"])) if prev else None)
+        messages = writer_messages(self.backend, strategy, task.brief,
+                                   (prev["source"], result_feedback(prev["result"])) if prev else None,
+                                   language=task.language)
         parent_id = prev["id"] if prev else None
         best: Attempt | None = None
         for _ in range(1 + self.rounds):
@@ -67,7 +70,8 @@ class KernelAdapter:
             attempt = self._judge(name, text, strategy_id, parent_id, call_id)
             if best is None or attempt.score > best.score:
                 best = attempt
-            messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status)
+            messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status,
+                                       language=task.language)
             parent_id = attempt.kernel_id
         return best
 
@@ -83,7 +87,8 @@ class KernelAdapter:
         return self.store.kernel(pinned) if pinned else None
 
     def _judge(self, name: str, reply: str, strategy_id: int, parent_id: int | None, call_id: str) -> Attempt:
-        ext = extract_code(reply)
+        task = self.tasks[name]
+        ext = extract_code(reply, must_define=task.entry_name, language=task.language)
         if ext.code is None:
             feedback = f"status: invalid\nerror: the reply had no usable code ({ext.reason})"
             kid = self.store.add_kernel(name, "", strategy_id=strategy_id, parent_kernel_id=parent_id,
@@ -93,12 +98,12 @@ class KernelAdapter:
             return Attempt(name, kid, "", "invalid", None, 0.0, feedback)
         seen = self.store.kernel_by_source(name, ext.code)
         if seen is None:
-            path = self.kernel_dir / name / (hashlib.sha256(ext.code.encode()).hexdigest()[:16] + ".py")
+            path = self.kernel_dir / name / (hashlib.sha256(ext.code.encode()).hexdigest()[:16] + task.solution_suffix)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(ext.code)
-            _, res = self.executor.evaluate_one(EvalRequest(self.tasks[name], path))
+            _, res = self.executor.evaluate_one(EvalRequest(task, path))
             r = res.to_dict()
-            score = kernel_score(r["status"], r["speedup"])
+            score = kernel_score(r["status"], r["speedup"], r.get("vector_util"))
             kid = self.store.add_kernel(name, ext.code, strategy_id=strategy_id, parent_kernel_id=parent_id,
                                         status=r["status"], speedup=r["speedup"], score=score, result=r,
                                         llm_calls=[call_id])

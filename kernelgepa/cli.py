@@ -138,11 +138,33 @@ def _evaluator(args):
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)
 
 
-def _executor(ev, args):
+def _executor(ev, args, threads: int):
     from harness.executor import LocalExecutor
     from harness.sandbox.local import LocalProcessSandbox
 
-    return LocalExecutor(ev, lambda: LocalProcessSandbox(threads=ev.cfg.threads), workers=args.workers)
+    return LocalExecutor(ev, lambda: LocalProcessSandbox(threads=threads), workers=args.workers)
+
+
+def _npu_args(args) -> Path:
+    """Checks what --backend npu needs; returns the cache root."""
+    if args.workers < 1:
+        raise UsageError("--workers must be positive")
+    if not str(args.tasks).endswith(".jsonl"):
+        raise UsageError("--backend npu needs --tasks FILE.jsonl (NPUEval format)")
+    return Path(args.cache_dir) if args.cache_dir else _default_cache_root()
+
+
+def _npu_tasks(args) -> list:
+    """NPUEval tasks for the search; lines that do not load are named on stderr and skipped."""
+    from npueval_tasks.task import TaskFormatError, load_npueval
+
+    try:
+        loaded = load_npueval(args.tasks)
+    except TaskFormatError as e:
+        raise UsageError(str(e)) from None
+    for p in loaded.problems:
+        print(f"kernelgepa: skipped task: {p}", file=sys.stderr)
+    return loaded.tasks
 
 
 def cmd_eval_npu(args) -> int:
@@ -150,9 +172,7 @@ def cmd_eval_npu(args) -> int:
     from kernelgepa.tables import print_npu_results, progress
     from npueval_tasks.task import TaskFormatError
 
-    if not str(args.tasks).endswith(".jsonl"):
-        raise UsageError("--backend npu needs --tasks FILE.jsonl (NPUEval format)")
-    cache = Path(args.cache_dir) if args.cache_dir else _default_cache_root()
+    cache = _npu_args(args)
     try:
         with progress(None, "evaluating") as advance:
             results, summary, problems = run_npu_eval(args.tasks, args.solutions or "canonical", cache_dir=cache,
@@ -187,7 +207,7 @@ def cmd_eval(args) -> int:
         raise UsageError(f"--solutions: not a directory: {sol_dir}")
     tasks = _load(args)
     ev = _evaluator(args)
-    ex = _executor(ev, args)
+    ex = _executor(ev, args, ev.cfg.threads)
     reqs = [EvalRequest(t, (sol_dir / f"{t.name}.py") if (sol_dir / f"{t.name}.py").is_file() else None)
             for t in tasks]
     results = []
@@ -239,7 +259,7 @@ def cmd_baseline(args) -> int:
     ev = _evaluator(args)
     if not ev.backend.can_run:
         raise UsageError(f"the {args.backend} backend cannot run here ({ev.backend.not_run_reason})")
-    ex = _executor(ev, args)
+    ex = _executor(ev, args, ev.cfg.threads)
     rows = []
     try:
         with progress(len(tasks), "baseline") as advance:
@@ -270,11 +290,19 @@ def cmd_optimize(args) -> int:
     from kernelgepa.optimize import OptimizeError, run_optimize
     from kernelgepa.tables import console, print_run_summary
 
-    tasks = [t for t in _load(args) if t.status == "loaded"]
+    if args.backend == "npu":  # NPUEval tasks on the host AIE emulation (one thread per kernel run)
+        from kernelgepa.npu_cmd import npu_evaluator
+
+        cache = _npu_args(args)
+        tasks, ev = _npu_tasks(args), npu_evaluator(cache)
+        threads = 1
+    else:
+        tasks = [t for t in _load(args) if t.status == "loaded"]
+        ev = _evaluator(args)
+        threads = ev.cfg.threads
     if not tasks:
         raise UsageError("no task could be loaded (see `kernelgepa tasks`)")
-    ev = _evaluator(args)
-    ex = _executor(ev, args)
+    ex = _executor(ev, args, threads)
     try:
         summary = run_optimize(args, tasks, ev, ex, console)
     except OptimizeError as e:

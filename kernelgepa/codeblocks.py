@@ -6,6 +6,11 @@ prose before or after it. Among the candidates it keeps the *last* one that pars
 defines the required name (``ModelNew`` by default). Reasoning sections (``<think>...</think>``) are
 ignored unless they are the only place with code. On failure it says why in one line.
 
+With ``language="cpp"`` it finds a whole C++ source instead (an AIE kernel file): the last fenced
+block labelled ``cpp``/``c++``/``cc``/... or unlabelled, a ``<code>`` element, or bare code from the
+first include/declaration to the last closing brace, that defines the required function with
+balanced braces.
+
 ``extract_text_block`` pulls free text (a strategy, a merge) out of a reflection reply.
 """
 from __future__ import annotations
@@ -227,11 +232,64 @@ def _choose(blocks: list[_Block], must_define: str | None, *, last_first: bool =
     return None, "reply contains no code block"
 
 
-def extract_code(text: str, *, must_define: str | None = "ModelNew") -> CodeExtraction:
-    """The last Python code block in ``text`` that parses and defines ``must_define``."""
+_CPP_LABELS = {"", "cpp", "c++", "cc", "cxx", "c", "h", "hpp"}
+_CPP_START = re.compile(r"^\s*(#\s*include|#\s*define|#\s*pragma|template\b|void\b|static\b|inline\b|constexpr\b"
+                        r"|using\b|namespace\b|extern\b|typedef\b|struct\b|//|/\*)")
+_CPP_BRACES = re.compile(r'//[^\n]*|/\*.*?(?:\*/|\Z)|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[{}]', re.S)
+
+
+def _braces_balanced(code: str) -> bool:
+    depth = 0
+    for m in _CPP_BRACES.finditer(code):
+        depth += {"{": 1, "}": -1}.get(m.group(0), 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _bare_cpp(text: str) -> list[_Block]:
+    """A reply without fences: from the first line that starts C++ to the last closing brace."""
+    lines = text.split("\n")
+    start = next((k for k, line in enumerate(lines) if _CPP_START.match(line)), None)
+    end = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip().startswith("}")), None)
+    if start is None or end is None or end < start:
+        return []
+    return [_Block("\n".join(lines[start:end + 1]), "")]
+
+
+def _extract_cpp(text: str, function: str | None) -> CodeExtraction:
+    """The last C++ block that defines ``function`` with balanced braces (see the module doc)."""
+    defines = re.compile(rf"\b{re.escape(function)}\s*\([^;{{}}]*\)\s*\{{") if function else re.compile(r"\{")
+    outside_think = _THINK.sub("", text)
+    found_code = unbalanced = False
+    for src in [outside_think] + ([text] if outside_think != text else []):
+        blocks = [b for b in _fenced_blocks(src) if b.label in _CPP_LABELS] or _code_elements(src) or _bare_cpp(src)
+        for block in reversed(blocks):
+            code = _clean(re.sub(r"(`{3,}|~{3,})[ \t]*$", "", block.code.rstrip()) if block.trim else block.code)
+            if not code.strip():
+                continue
+            found_code = True
+            if not defines.search(code):
+                continue
+            if not _braces_balanced(code):
+                unbalanced = True
+                continue
+            return CodeExtraction(code, "")
+    if unbalanced:
+        return CodeExtraction(None, "C++ code block has unbalanced braces (truncated reply?)")
+    if found_code:
+        return CodeExtraction(None, f"no C++ code block defines {function}(...)")
+    return CodeExtraction(None, "reply contains no code block")
+
+
+def extract_code(text: str, *, must_define: str | None = "ModelNew", language: str = "python") -> CodeExtraction:
+    """The last Python code block in ``text`` that parses and defines ``must_define`` (or, with
+    ``language="cpp"``, the last C++ source defining the function ``must_define``)."""
     if not text or not text.strip():
         return CodeExtraction(None, "reply is empty")
     text = _normalize(text)
+    if language != "python":
+        return _extract_cpp(text, must_define)
     outside_think = _THINK.sub("", text)
     sources = [outside_think] + ([text] if outside_think != text else [])
     reason = "reply contains no code block"

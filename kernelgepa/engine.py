@@ -159,14 +159,19 @@ class Engine:
             k = self.store.kernel(ev["kernel_id"]) if ev and ev["kernel_id"] is not None else None
             if k:
                 out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"]),
-                            "result": k["result"]})
+                            "result": k["result"], "language": self.adapter.language})
         return out
 
     def _progress(self, it: int, event: str) -> None:
         scores = self.scores()
         frontier = build_frontier(scores, self.tasks)
         totals = self.store.totals()
-        best = {t: (self.store.best_kernel(t) or {}).get("speedup") for t in self.tasks}
+        kernels = {t: self.store.best_kernel(t) or {} for t in self.tasks}
+        best = {t: k.get("speedup") for t, k in kernels.items()}
         fast1 = sum(1 for s in best.values() if s is not None and s > 1.0) / max(1, len(self.tasks))
+        # NPU kernels are judged by vector utilisation (no speedup): the best one's, per solved task
+        util = {t: (k["result"]["vector_util"], k["result"].get("vector_util_kind")) for t, k in kernels.items()
+                if (k.get("result") or {}).get("vector_util") is not None}
         self.on_progress({"iteration": it, "event": event, "rollouts": totals["rollouts"], "usd": totals["usd"],
-                          "frontier": len(frontier.members()), "fast_1": fast1, "best_speedup": best})
+                          "frontier": len(frontier.members()), "fast_1": fast1, "best_speedup": best,
+                          "best_vector_util": util})

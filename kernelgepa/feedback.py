@@ -7,6 +7,8 @@ from harness.messages import format_resources
 def result_feedback(r: dict) -> str:
     """``r`` is ``EvalResult.to_dict()``. Short, specific, in the order an engineer would read it."""
     lines = [f"status: {r['status']} (reached rung: {r['rung']})"]
+    if r.get("capability"):  # NPU: how the verdict was reached (emulated, compiled_only, hardware)
+        lines.append(f"capability: {r['capability']}")
     if r.get("error"):
         lines.append(f"error: {r['error']}")
     if r.get("messages"):

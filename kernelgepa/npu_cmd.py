@@ -10,20 +10,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from harness.metrics import summarize_npu
 from harness.result import EvalResult, Status
-from npueval_tasks.cost_model import LABEL
 from npueval_tasks.task import NpuTask, TaskFormatError, load_npueval
-
-
-def summarize_npu(results: list[EvalResult]) -> dict:
-    n = len(results)
-    passed = [r for r in results if r.status == Status.OK]
-    kinds = sorted({r.vector_util_kind for r in passed if r.vector_util_kind})
-    return {"n_tasks": n, "n_passed": len(passed), "pass_rate": len(passed) / n if n else 0.0,
-            "mean_vector_util": sum(r.vector_util or 0.0 for r in passed) / n if n else 0.0,
-            "vector_util_kind": kinds[0] if len(kinds) == 1 else ("mixed" if kinds else None),
-            "vector_util_label": LABEL if kinds == ["estimated"] else "",
-            "capability": sorted({r.capability for r in results if r.capability})}
 
 
 def _solution(task: NpuTask, solutions: str) -> str | None:
@@ -36,17 +25,22 @@ def _solution(task: NpuTask, solutions: str) -> str | None:
         return None
 
 
-def run_npu_eval(tasks_path: str, solutions: str, *, cache_dir: Path, workers: int, progress=None) -> tuple[list[EvalResult], dict, list[str]]:
-    """Evaluate; returns (results, summary, load problems as one line each)."""
-    from harness.backends.npu import NpuBackend
+def npu_evaluator(cache_dir: Path):
+    """The host-emulation evaluator with this machine's AIE toolchain (if configured); builds cached."""
     from harness.build import Builder
     from harness.npu_eval import NpuEmulationEvaluator
+
+    return NpuEmulationEvaluator(Builder(cache_dir / "npu-build"))
+
+
+def run_npu_eval(tasks_path: str, solutions: str, *, cache_dir: Path, workers: int, progress=None) -> tuple[list[EvalResult], dict, list[str]]:
+    """Evaluate; returns (results, summary, load problems as one line each)."""
     from harness.sandbox.local import LocalProcessSandbox
 
     if solutions != "canonical" and not Path(solutions).is_dir():
         raise TaskFormatError(f"--solutions: expected 'canonical' or a folder of <kernel_name>.cc files: {solutions}")
     loaded = load_npueval(tasks_path)
-    ev = NpuEmulationEvaluator(Builder(cache_dir / "npu-build"), toolchain=NpuBackend().toolchain)
+    ev = npu_evaluator(cache_dir)
     sources = {t.name: _solution(t, solutions) for t in loaded.tasks}
     with ThreadPoolExecutor(max(1, workers)) as pool:  # warm the build cache in parallel
         list(pool.map(lambda t: ev.build(t, sources[t.name]), [t for t in loaded.tasks if sources[t.name]]))
@@ -55,7 +49,7 @@ def run_npu_eval(tasks_path: str, solutions: str, *, cache_dir: Path, workers: i
     try:
         for t in loaded.tasks:
             src = sources[t.name]
-            res = ev.evaluate(t, src, sandbox) if src is not None else EvalResult(
+            res = ev.evaluate_source(t, src, sandbox) if src is not None else EvalResult(
                 task=t.name, backend="npu", status=Status.INVALID, rung="static",
                 error=f"no solution {t.name}.cc in {solutions}", capability="emulated")
             results.append(res)
@@ -63,4 +57,4 @@ def run_npu_eval(tasks_path: str, solutions: str, *, cache_dir: Path, workers: i
                 progress(f"{t.name}: {res.status.value}")
     finally:
         sandbox.close()
-    return results, summarize_npu(results), [str(p) for p in loaded.problems]
+    return results, summarize_npu([r.to_dict() for r in results]), [str(p) for p in loaded.problems]

@@ -92,12 +92,13 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
                                  max_iterations=args.max_iterations), manual=_manual(args, console))
     t0 = time.monotonic()
     try:
-        with search_progress() as progress:
+        with search_progress(vector_scored=args.backend == "npu") as progress:
             engine.on_progress = progress
             reason = engine.run()
     except LLMError as e:
         reason = f"LLM error: {e}"
-    summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0))
+    summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0),
+                            suffix=tasks[0].solution_suffix, vector_scored=args.backend == "npu")
     store.set_meta("wall_s", summary["wall_s"])
     summary["stopped"] = reason
     store.close()

@@ -1,25 +1,28 @@
-"""What a run directory holds for people: best/<task>.py, strategies/, summary.json."""
+"""What a run directory holds for people: best/<task>.<suffix>, strategies/, summary.json."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from harness.metrics import summarize
+from harness.metrics import summarize, summarize_npu
 from kernelgepa.store import RunStore
 
 
-def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: float) -> dict:
+def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: float, *, suffix: str = ".py",
+                  vector_scored: bool = False) -> dict:
+    """``suffix``: the solution file type (``Task.solution_suffix``). ``vector_scored``: NPU kernels,
+    judged by pass rate and mean vector utilisation (NPUEval's numbers) instead of fast_p/speedup."""
     run_dir = Path(run_dir)
     (run_dir / "best").mkdir(parents=True, exist_ok=True)
     (run_dir / "strategies").mkdir(parents=True, exist_ok=True)
     for s in store.strategies():
         (run_dir / "strategies" / f"{s['id']:04d}.txt").write_text(s["text"])
-    per_task, pairs = {}, []
+    per_task, pairs, shown = {}, [], []
     all_kernels = store.kernels()
     for t in tasks:
         best = store.best_kernel(t)
         if best:
-            (run_dir / "best" / f"{t}.py").write_text(best["source"])
+            (run_dir / "best" / f"{t}{suffix}").write_text(best["source"])
         mine = [k for k in all_kernels if k["task"] == t]
         upto = [k for k in mine if best and k["id"] <= best["id"]]
         r = best["result"] if best else {}
@@ -28,8 +31,16 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
                        "kernel_ms": r.get("kernel_ms"), "kernel_id": best["id"] if best else None,
                        "strategy_id": best["strategy_id"] if best else None, "rollouts": len(mine),
                        "rollouts_to_best": len(upto) if best else None}
+        if vector_scored:
+            per_task[t].update(vector_util=r.get("vector_util"), vector_util_kind=r.get("vector_util_kind"),
+                               capability=r.get("capability"))
         pairs.append((best is not None, best["speedup"] if best else None))
-    summary = summarize(pairs)
+        shown.append(r if best else {"status": per_task[t]["status"]})
+    if vector_scored:
+        summary = summarize_npu(shown)
+        summary["n_correct"] = summary["n_passed"]
+    else:
+        summary = summarize(pairs)
     totals = store.totals()
     solved = max(1, summary["n_correct"])
     summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],

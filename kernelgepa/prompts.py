@@ -16,6 +16,11 @@ SEED_STRATEGY = {
     "cupy": ("Write CUDA C kernels as extern \"C\" __global__ functions compiled with cupy.RawKernel or "
              "cupy.RawModule, and launch them inside cp.cuda.ExternalStream(torch's current stream). Use "
              "coalesced accesses, a grid-stride loop, and fuse chained elementwise work into one kernel."),
+    "npu": ("Write the AIE kernel with the AIE API (aie::vector, aie::load_v / aie::store_v, aie::add, aie::max, "
+            "aie::mul / aie::mac with accumulators). Use full-width vectors (64 x int8, 32 x int16 or bfloat16, "
+            "16 x int32 or float), the buffer sizes from the prompt as compile-time constants, one vector loop "
+            "preceded by AIE_PREPARE_FOR_PIPELINING, constants broadcast once before the loop, no per-element "
+            "scalar work inside it, and a scalar tail only when the size is not a multiple of the lane count."),
 }
 
 _MODELNEW = """
@@ -117,33 +122,63 @@ class ModelNew(nn.Module):
 ```
 Pass tensors as x.data_ptr(); sizes as cp.int64 (long long) or cp.int32 (int).''',
 }
+FORMAT["npu"] = '''Return ONE ```cpp code block holding the whole kernel source: the prompt's two #include lines
+and the function with exactly the prompt's signature (no wrapper, no main, no host headers).
+Correctness is checked on the task's test vectors (|got - expected| <= atol + rtol*|expected|); among
+correct kernels, a higher share of vector work scores better. Example (n not a multiple of 16):
+```cpp
+#include <aie_api/aie.hpp>
+#include "aie_kernel_utils.h"
+
+void relu_bf16(bfloat16 *in, bfloat16 *out, int32_t n) {
+    constexpr int L = 16;  // 16 bfloat16 lanes
+    const aie::vector<bfloat16, L> zero = aie::zeros<bfloat16, L>();
+    int i = 0;
+    AIE_PREPARE_FOR_PIPELINING
+    for (; i + L <= n; i += L) {
+        aie::vector<bfloat16, L> v = aie::load_v<L>(in + i);
+        aie::store_v(out + i, aie::max(v, zero));
+    }
+    for (; i < n; ++i)  // tail: the last n % L elements
+        out[i] = in[i] > bfloat16(0.0f) ? in[i] : bfloat16(0.0f);
+}
+```
+aie::mul and aie::mac return accumulators (aie::accum<accfloat, 16> for bfloat16, acc32 for int8/int16):
+convert back with acc.template to_vector<T>(shift), with aie::set_saturation(aie::saturation_mode::saturate)
+set first when results must clamp.'''
 FORMAT = {backend: text.replace("{modelnew}", _MODELNEW) for backend, text in FORMAT.items()}
 
+# How the writer is introduced to a task, per backend: KernelBench's PyTorch reference, or NPUEval's prompt.
+TASK_INTRO = {"npu": "Write this AMD NPU (AIE2) kernel in C++ with the AIE API. NPUEval task:"}
 
-def writer_messages(backend: str, strategy: str, task_source: str, previous: tuple[str, str] | None) -> list[dict]:
-    """First attempt at a task under a strategy; ``previous`` = (best kernel so far, its feedback)."""
-    parts = [f"Optimize this PyTorch reference with a custom {backend} kernel.\n\nReference:\n```python\n"
-             f"{task_source.strip()}\n```", f"Strategy to follow:\n{strategy.strip()}"]
+
+def writer_messages(backend: str, strategy: str, task_text: str, previous: tuple[str, str] | None, *,
+                    language: str = "python") -> list[dict]:
+    """First attempt at a task under a strategy; ``task_text`` is the task's brief (``Task.brief``),
+    ``previous`` = (best kernel so far, its feedback), ``language`` the solution's code-block language."""
+    intro = TASK_INTRO.get(backend, f"Optimize this PyTorch reference with a custom {backend} kernel.\n\nReference:")
+    parts = [f"{intro}\n```{language}\n{task_text.strip()}\n```", f"Strategy to follow:\n{strategy.strip()}"]
     if previous:
-        parts.append(f"The best kernel so far for this task:\n```python\n{previous[0].strip()}\n```\n"
+        parts.append(f"The best kernel so far for this task:\n```{language}\n{previous[0].strip()}\n```\n"
                      f"Harness feedback on it:\n{previous[1]}\nImprove on it.")
     parts.append(FORMAT.get(backend, FORMAT["cpu"]))
     return [{"role": "system", "content": "You are an expert performance engineer who writes fast, correct kernels."},
             {"role": "user", "content": "\n\n".join(parts)}]
 
 
-def refine_messages(base: list[dict], source: str, feedback: str, status: str) -> list[dict]:
+def refine_messages(base: list[dict], source: str, feedback: str, status: str, *,
+                    language: str = "python") -> list[dict]:
     """Continue the conversation with the harness's verdict on the last attempt."""
     ask = ("Fix the problem above." if status != "ok"
            else "It is correct. Make it faster without breaking correctness.")
-    return base + [{"role": "assistant", "content": f"```python\n{source.strip()}\n```"},
+    return base + [{"role": "assistant", "content": f"```{language}\n{source.strip()}\n```"},
                    {"role": "user", "content": f"Harness feedback:\n{feedback}\n\n{ask} Return the full code block."}]
 
 
 def reflection_messages(backend: str, strategy: str, records: list[dict], manual: list[dict]) -> list[dict]:
-    """``records``: [{task, source, feedback}] from the parent's kernels on the minibatch."""
-    ex = "\n\n".join(f"### Task {r['task']}\nKernel:\n```python\n{r['source'].strip()}\n```\nHarness feedback:\n{r['feedback']}"
-                     for r in records)
+    """``records``: [{task, source, feedback, language?}] from the parent's kernels on the minibatch."""
+    ex = "\n\n".join(f"### Task {r['task']}\nKernel:\n```{r.get('language', 'python')}\n{r['source'].strip()}\n```\n"
+                     f"Harness feedback:\n{r['feedback']}" for r in records)
     docs = ""
     if manual:
         docs = "\n\nRelevant manual sections:\n" + "\n\n".join(f"[{m['id']}] {m['title']} ({m['source']})\n{m['text']}"

@@ -6,9 +6,14 @@
   (compiled 0.05, ran but crashed/timed out 0.10, ran but wrong 0.20, compiled but not runnable here 0.25,
   correct under an interpreter but never timed 0.30: no speed term, since nothing was measured);
 * correct: 1 + log2(speedup), floored at 0.5 and capped at 7 - always above any incorrect kernel and
-  strictly increasing with speedup (2x -> 2.0, 1x -> 1.0, 0.5x -> 0.5).
+  strictly increasing with speedup (2x -> 2.0, 1x -> 1.0, 0.5x -> 0.5);
+* correct NPU kernel (the result carries a vector utilisation u in [0, 1] and no speedup, since
+  NPUEval judges AIE kernels by their vector score, not time): 1 + 6u - a correct scalar kernel
+  (u = 0) scores 1.0, above any failure, and the score rises linearly to 7 at full vector use. The
+  utilisation is whatever the result reports: the emulation's estimate here, a trace's real score
+  on hardware.
 
-Reports use the measured speedup, never this number.
+Reports use the measured speedup and vector utilisation, never this number.
 """
 from __future__ import annotations
 
@@ -21,7 +26,9 @@ _PARTIAL = {
 }
 
 
-def kernel_score(status: str, speedup: float | None) -> float:
+def kernel_score(status: str, speedup: float | None, vector_util: float | None = None) -> float:
+    if status == "ok" and vector_util is not None and speedup is None:
+        return 1.0 + 6.0 * min(1.0, max(0.0, vector_util))
     if status == "ok":
         s = speedup if speedup and speedup > 0 else 1.0
         return min(7.0, max(0.5, 1.0 + math.log2(s)))

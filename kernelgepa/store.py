@@ -135,9 +135,11 @@ class SQLiteStore:
         return self._kernel_rows("SELECT * FROM kernels WHERE task = ? ORDER BY id", (task,))
 
     def best_kernel(self, task: str) -> dict | None:
-        """The best correct kernel for a task, whichever strategy produced it (ties: the earliest)."""
+        """The best correct kernel for a task, whichever strategy produced it (ties: the earliest).
+        Ranked by the search score, which rises with speedup (or, for NPU kernels, which have none,
+        with vector utilisation), then by speedup where the score is floored or capped."""
         rows = self._kernel_rows("SELECT * FROM kernels WHERE task = ? AND status = 'ok' "
-                                 "ORDER BY speedup DESC, id ASC LIMIT 1", (task,))
+                                 "ORDER BY score DESC, speedup DESC, id ASC LIMIT 1", (task,))
         return rows[0] if rows else None
 
     def kernel_by_source(self, task: str, source: str) -> dict | None:

@@ -69,9 +69,14 @@ def print_npu_results(results, summary: dict) -> None:
         t.add_row(r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}", r.capability or "-",
                   util, _fmt(r.compile_s, ".1f"), note[:160])
     console.print(t)
-    console.print(f"[bold]{summary['n_passed']}/{summary['n_tasks']} passed[/] ({100 * summary['pass_rate']:.1f}%)  "
-                  f"mean vector utilisation {100 * summary['mean_vector_util']:.2f}% over all tasks, failures as 0 "
-                  f"({summary['vector_util_label'] or summary['vector_util_kind']})")
+    console.print(_npu_headline(summary))
+
+
+def _npu_headline(s: dict) -> str:
+    """NPUEval's numbers in one line, with where the utilisation came from."""
+    return (f"[bold]{s['n_passed']}/{s['n_tasks']} passed[/] ({100 * s['pass_rate']:.1f}%)  mean vector utilisation "
+            f"{100 * s['mean_vector_util']:.2f}% over all tasks, failures as 0 "
+            f"({s['vector_util_label'] or s['vector_util_kind'] or 'none measured'})")
 
 
 def print_baselines(rows: list[dict]) -> None:
@@ -87,16 +92,27 @@ def print_baselines(rows: list[dict]) -> None:
 
 
 def print_run_summary(s: dict) -> None:
+    npu = "pass_rate" in s  # NPU runs: pass rate and vector utilisation instead of speedups
     t = Table(title="best kernel per task")
-    for col in ("task", "status", "baseline ms", "kernel ms", "speedup", "rollouts", "strategy"):
+    cols = ("task", "status", "vector util", "capability") if npu else ("task", "status", "baseline ms", "kernel ms",
+                                                                           "speedup")
+    for col in cols + ("rollouts", "strategy"):
         t.add_column(col, overflow="fold")
     for name, r in s["per_task"].items():
-        t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", _fmt(r["baseline_ms"]),
-                  _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f"), str(r["rollouts"]), str(r["strategy_id"] or "-"))
+        if npu:
+            util = r["vector_util"]
+            cells = [f"{100 * util:.1f}% ({r['vector_util_kind']})" if util is not None else "-", r["capability"] or "-"]
+        else:
+            cells = [_fmt(r["baseline_ms"]), _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f")]
+        t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", *cells, str(r["rollouts"]),
+                  str(r["strategy_id"] or "-"))
     console.print(t)
-    fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
-    console.print(f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}  "
-                  f"| {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
+    if npu:
+        head = _npu_headline(s)
+    else:
+        fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
+        head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
+    console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
                   f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
                   f"| stopped: {s.get('stopped', '-')}")
 
@@ -110,34 +126,48 @@ def print_hits(hits) -> None:
     console.print(t if hits else "no section matches")
 
 
-def _search_line(s: dict) -> str:
-    best = ", ".join(f"{t}={v:.2f}x" for t, v in s["best_speedup"].items() if v)
+def _best_cells(s: dict) -> dict[str, str]:
+    """Per task: the best kernel's speedup, or for NPU kernels its vector utilisation, labelled."""
+    cells = {t: f"{v:.2f}x" for t, v in s["best_speedup"].items() if v}
+    cells.update({t: f"{100 * v:.1f}% vector ({kind})" for t, (v, kind) in s.get("best_vector_util", {}).items()})
+    return cells
+
+
+def _search_line(s: dict, vector_scored: bool) -> str:
+    best = ", ".join(f"{t}={c}" for t, c in _best_cells(s).items())
+    fast = "" if vector_scored else f"fast_1 {s['fast_1']:.2f} | "  # NPU kernels are not timed
     return (f"[it {s['iteration']}] {s['event']} | rollouts {s['rollouts']} | ${s['usd']:.3f} | "
-            f"frontier {s['frontier']} | fast_1 {s['fast_1']:.2f} | {best}")
+            f"frontier {s['frontier']} | {fast}{best}")
 
 
-def _search_panel(s: dict, events: list[str]):
+def _search_panel(s: dict, events: list[str], vector_scored: bool):
     from rich.console import Group
 
+    cols = {"iteration": str(s["iteration"]), "rollouts": str(s["rollouts"]), "LLM $": f"{s['usd']:.3f}",
+            "frontier": str(s["frontier"])}
+    if not vector_scored:
+        cols["fast_1"] = f"{s['fast_1']:.2f}"
     head = Table.grid(padding=(0, 2))
-    for col in ("iteration", "rollouts", "LLM $", "frontier", "fast_1"):
-        head.add_column(col)
-    head.add_row(*(f"[bold]{c}[/]" for c in ("iteration", "rollouts", "LLM $", "frontier", "fast_1")))
-    head.add_row(str(s["iteration"]), str(s["rollouts"]), f"{s['usd']:.3f}", str(s["frontier"]), f"{s['fast_1']:.2f}")
+    for _ in cols:
+        head.add_column()
+    head.add_row(*(f"[bold]{c}[/]" for c in cols))
+    head.add_row(*cols.values())
     best = Table(title="best so far", title_justify="left")
     best.add_column("task")
-    best.add_column("speedup", justify="right")
-    for t, v in s["best_speedup"].items():
-        best.add_row(t, "-" if v is None else f"[{'green' if v > 1 else 'yellow'}]{v:.2f}x[/]")
+    best.add_column("vector utilisation" if vector_scored else "speedup", justify="right")
+    cells = _best_cells(s)
+    for t in s["best_speedup"]:
+        best.add_row(t, cells.get(t, "-"))
     return Group(head, best, *events[-5:])
 
 
 @contextmanager
-def search_progress():
+def search_progress(*, vector_scored: bool = False):
     """Yields update(state) for the engine's progress events: a live panel on a terminal (rollouts,
-    dollars, frontier size, fast_1, best speedup per task, last events); one line per event otherwise."""
+    dollars, frontier size, fast_1, best speedup - or vector utilisation for NPU kernels - per task,
+    last events); one line per event otherwise."""
     if not console.is_terminal:
-        yield lambda s: console.print(_search_line(s))
+        yield lambda s: console.print(_search_line(s, vector_scored))
         return
     from rich.live import Live
 
@@ -145,5 +175,5 @@ def search_progress():
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         def update(s: dict) -> None:
             events.append(f"[dim]it {s['iteration']}:[/] {s['event']}")
-            live.update(_search_panel(s, events))
+            live.update(_search_panel(s, events, vector_scored))
         yield update

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 DTYPES = {  # NPUEval dtype name -> (C++ type, bytes per element)
     "bfloat16": ("bfloat16", 2), "float32": ("float", 4), "int8": ("int8_t", 1), "uint8": ("uint8_t", 1),
@@ -85,6 +86,21 @@ class NpuTask:
     rtol: float = DEFAULT_RTOL
     source: str = ""  # file the task came from
     line: int = 0
+
+    # What a solution is, for the search: the whole kernel source (includes and function) in C++.
+    language: ClassVar[str] = "cpp"
+    solution_suffix: ClassVar[str] = ".cc"
+
+    @property
+    def entry_name(self) -> str:
+        """The function a solution must define."""
+        return self.signature.name
+
+    @property
+    def brief(self) -> str:
+        """What the kernel writer is shown: NPUEval's prompt (description, example, buffer sizes,
+        includes and the empty function)."""
+        return self.prompt
 
     @property
     def description(self) -> str:

@@ -201,7 +201,8 @@ def _task_row(task: str, mine: list[dict], everything: list[dict], labels: dict[
     correct = [k for k in mine if k["status"] == "ok"]
     if not mine:
         return TaskRow(task, None, "not_attempted", None, None, None, None)
-    best = max(correct, key=lambda k: (k["speedup"] or 0.0, -k["id"])) if correct else None
+    # the store's own ranking (search score, then speedup): NPU kernels have no speedup, and rank by utilisation
+    best = max(correct, key=lambda k: (k["score"], k["speedup"] or 0.0, -k["id"])) if correct else None
     shown = best or mine[-1]
     level = next((k["result"].get("level") for k in mine if k["result"].get("level") is not None), None)
     row = _row_from_result(task, shown["result"], level)

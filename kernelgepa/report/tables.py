@@ -100,13 +100,13 @@ def npu_table(run: RunData) -> Table | None:
     label = {frozenset({"real"}): "real", frozenset({"estimated"}): "estimated"}.get(
         frozenset(kinds), "mixed or unlabelled: " + ", ".join(sorted(k or "unlabelled" for k in kinds)))
     passed = sum(1 for t in run.tasks if t.correct)
-    mean = sum(t.vector_util for t in measured) / len(measured)
+    mean = sum(t.vector_util or 0.0 for t in run.tasks if t.correct) / len(run.tasks)
     rows = [[len(run.tasks), passed, passed / len(run.tasks), len(measured), mean, label]]
     return Table(f"{run.name}: NPU pass rate and vector utilisation",
                  ["tasks", "passed", "pass rate", "tasks with utilisation", "mean vector utilisation", "source"],
                  rows, ["d", "d", ".2f", "d", ".1%", ""],
-                 "mean over the tasks whose results report vector utilisation; source says whether it was "
-                 "measured on hardware (real) or estimated.")
+                 "mean over all tasks, failed ones counting as 0 (NPUEval's convention); source says whether it "
+                 "was measured on hardware (real) or estimated.")
 
 
 def lineage_table(run: RunData) -> Table | None:

@@ -45,12 +45,12 @@ def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_pa
     assert ok and args[:3] == ["-O2", "-std=c++20", "--target=aie2-none-unknown-elf"]
     assert args[args.index("-I") + 1] == str(tc.include) and "-c" in args
     task = example_tasks["add_saturate_int8"]
-    npu_eval.toolchain = tc
+    npu_eval.backend.toolchain = tc
     try:
-        good = npu_eval.evaluate(task, task.canonical_source, sandbox)
-        bad = npu_eval.evaluate(task, task.canonical_source + "\n// BAD\n", sandbox)
+        good = npu_eval.evaluate_source(task, task.canonical_source, sandbox)
+        bad = npu_eval.evaluate_source(task, task.canonical_source + "\n// BAD\n", sandbox)
     finally:
-        npu_eval.toolchain = None
+        npu_eval.backend.toolchain = None
     assert good.status == Status.OK and good.capability == "emulated" and "also compiled for aie2" in good.warnings[0]
     assert bad.status == Status.COMPILE_ERROR and bad.capability == "compiled_only"
     assert "AIE compiler (aie2): kernel.cc:3:5: error" in bad.error

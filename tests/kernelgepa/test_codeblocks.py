@@ -196,3 +196,49 @@ def test_text_block_ignores_think():
     reply = "<think>maybe <strategy>bad</strategy></think><strategy>good</strategy>"
     assert extract_text_block(reply, "strategy") == "good"
     assert extract_text_block("<think>pondering</think>\nUse tiles.", "strategy") == "Use tiles."
+
+
+# ---- C++ (whole AIE kernel sources) ------------------------------------------------------------
+KERNEL = """#include <aie_api/aie.hpp>
+#include "aie_kernel_utils.h"
+
+void relu_int8(int8_t *in_buffer, int8_t *out_buffer) {
+    for (int i = 0; i < 1024; ++i) { out_buffer[i] = in_buffer[i] > 0 ? in_buffer[i] : 0; }  // a } in a comment
+}
+"""
+
+
+def cpp(reply: str) -> CodeExtraction:
+    return extract_code(reply, must_define="relu_int8", language="cpp")
+
+
+@pytest.mark.parametrize("label", ["cpp", "c++", "C++", "cc", ""])
+def test_cpp_fences_with_their_labels(label):
+    assert cpp("Here it is:\n" + fence(KERNEL, label) + "It vectorizes nothing.").code == KERNEL
+
+
+def test_cpp_bare_reply_with_prose_around_it():
+    assert cpp("Sure. The kernel:\n\n" + KERNEL + "\nThis handles every element.").code == KERNEL
+
+
+def test_cpp_last_block_defining_the_function_wins_and_python_blocks_are_skipped():
+    other = KERNEL.replace("relu_int8(", "helper(")
+    newer = KERNEL.replace("> 0 ?", ">= 0 ?")
+    reply = fence(KERNEL, "cpp") + fence(newer, "cpp") + fence(other, "cpp") + fence(GOOD)
+    assert cpp(reply).code == newer
+
+
+def test_cpp_unterminated_fence_and_truncated_reply():
+    assert cpp("```cpp\n" + KERNEL).code == KERNEL
+    assert cpp("```cpp\n" + KERNEL[:-3]).reason == "C++ code block has unbalanced braces (truncated reply?)"
+
+
+def test_cpp_reasons():
+    assert cpp(fence(KERNEL.replace("relu_int8(", "other("), "cpp")).reason == "no C++ code block defines relu_int8(...)"
+    assert cpp("I cannot help with that.").reason == "reply contains no code block"
+    assert cpp("   ").reason == "reply is empty"
+
+
+def test_cpp_think_section_is_ignored():
+    decoy = KERNEL.replace("> 0 ?", "< 0 ?")
+    assert cpp(f"<think>\n{fence(decoy, 'cpp')}</think>\n{fence(KERNEL, 'cpp')}").code == KERNEL

@@ -13,7 +13,7 @@ from tests.conftest import fast_config, requires_nvcc
 
 
 def _example(backend: str) -> str:
-    return re.search(r"```python\n(.*?)```", FORMAT[backend], re.S).group(1)
+    return re.search(r"```(?:python|cpp)\n(.*?)```", FORMAT[backend], re.S).group(1)
 
 
 @pytest.mark.parametrize("backend", ["cpu", "cuda", "triton", "cupy"])
@@ -62,3 +62,35 @@ def test_prompts_carry_strategy_task_and_feedback():
     r = reflection_messages("cpu", "TACTICS", [{"task": "t", "source": "SRC", "feedback": "error: boom"}],
                             [{"id": "cuda.coalescing", "title": "Coalescing", "source": "docs", "text": "FACT"}])
     assert "error: boom" in r[0]["content"] and "[cuda.coalescing]" in r[0]["content"] and "<strategy>" in r[0]["content"]
+
+
+def test_npu_example_passes_the_host_emulation_with_a_tail(npu_eval, sandbox, tmp_path):
+    """The AIE example (16-lane loop plus scalar tail) on a task whose size is not a multiple of 16."""
+    from npueval_tasks.task import parse_task
+
+    values = [(-1) ** i * (i % 7) * 0.25 for i in range(520)]  # 32 vectors and a tail of 8
+    task = parse_task({
+        "kernel_name": "relu_bf16",
+        "prompt": '#include <aie_api/aie.hpp>\nvoid relu_bf16(bfloat16 *in, bfloat16 *out, int32_t n) {\n}\n',
+        "program_code": 'extern "C" { void relu_bf16_wrapper(bfloat16 *in, bfloat16 *out, int32_t n) '
+                        '{ event0(); relu_bf16(in, out, n); event1(); } }',
+        "test_vectors": {"inputs": [{"in": values, "dtype": "bfloat16"}],
+                         "outputs": [{"out": [max(v, 0.0) for v in values], "dtype": "bfloat16"}],
+                         "rtps": [{"n": 520, "dtype": "int32"}]}})
+    code = _example("npu")
+    assert extract_code(f"```cpp\n{code}```", must_define="relu_bf16", language="cpp").code == code
+    p = tmp_path / "relu_bf16.cc"
+    p.write_text(code)
+    r = npu_eval.evaluate(task, p, sandbox)
+    assert r.status == Status.OK and r.vector_util > 0.3, (r.error, r.messages, r.vector_util)
+    wrong = tmp_path / "no_tail.cc"
+    wrong.write_text(code.replace("for (; i < n; ++i)", "for (; i < 0; ++i)"))
+    r = npu_eval.evaluate(task, wrong, sandbox)
+    assert r.status == Status.INCORRECT and "[512]" in r.error, r.error  # the tail's first element
+
+
+def test_npu_writer_prompt_fences_the_task_and_kernels_as_cpp():
+    m = writer_messages("npu", "TACTICS", "/* task */ void k(int8_t *a) {\n}", ("OLD", "status: incorrect"),
+                        language="cpp")[-1]["content"]
+    assert m.startswith("Write this AMD NPU (AIE2) kernel") and "```cpp\n/* task */" in m and "```cpp\nOLD" in m
+    assert "```python" not in m and "TACTICS" in m

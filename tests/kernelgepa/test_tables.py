@@ -9,7 +9,7 @@ STATE = {"iteration": 3, "event": "mutation 7 accepted: minibatch 1.20 -> 2.10",
 
 def test_panel_shows_counters_best_speedups_and_recent_events():
     c = Console(width=100, record=True)
-    c.print(tables._search_panel(STATE, ["it 3: mutation 7 accepted"]))
+    c.print(tables._search_panel(STATE, ["it 3: mutation 7 accepted"], False))
     out = c.export_text()
     for want in ("rollouts", "12", "0.500", "0.33", "1_ReLU", "1.50x", "5_Softmax", "mutation 7 accepted"):
         assert want in out
@@ -23,3 +23,12 @@ def test_without_a_terminal_each_event_is_one_line(monkeypatch):
         update({**STATE, "iteration": 4, "event": "merge 9 rejected by the gate"})
     lines = c.export_text().strip().splitlines()
     assert len(lines) == 2 and "rollouts 12" in lines[0] and "1_ReLU=1.50x" in lines[0] and "merge 9" in lines[1]
+
+
+def test_npu_runs_show_labelled_vector_utilisation_and_no_fast_1():
+    state = {**STATE, "best_speedup": {"relu_int8": None}, "best_vector_util": {"relu_int8": (0.34, "estimated")}}
+    c = Console(width=100, record=True)
+    c.print(tables._search_panel(state, [], True))
+    out = c.export_text()
+    assert "34.0% vector (estimated)" in out and "fast_1" not in out
+    assert "fast_1" not in tables._search_line(state, True) and "34.0% vector (estimated)" in tables._search_line(state, True)

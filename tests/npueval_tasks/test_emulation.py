@@ -17,7 +17,7 @@ def test_all_npueval_canonical_solutions_pass_with_near_zero_vector_estimate(npu
     with ThreadPoolExecutor(2) as pool:  # compile in parallel; the sandbox runs them one at a time
         builds = list(pool.map(lambda t: npu_eval.build(t, t.canonical_source)[0], tasks))
     assert [t.name for t, b in zip(tasks, builds) if not b.ok] == []
-    results = [npu_eval.evaluate(t, t.canonical_source, sandbox) for t in tasks]
+    results = [npu_eval.evaluate_source(t, t.canonical_source, sandbox) for t in tasks]
     failed = {r.task: f"{r.status.value}: {r.error}" for r in results if r.status != Status.OK}
     assert failed == {}
     assert all(r.capability == "emulated" and r.vector_util_kind == "estimated" for r in results)
@@ -25,7 +25,7 @@ def test_all_npueval_canonical_solutions_pass_with_near_zero_vector_estimate(npu
 
 
 def _run(npu_eval, sandbox, task, kernel: str):
-    return npu_eval.evaluate(task, (KERNELS / kernel).read_text(), sandbox)
+    return npu_eval.evaluate_source(task, (KERNELS / kernel).read_text(), sandbox)
 
 
 @requires_npueval
@@ -39,7 +39,7 @@ def _run(npu_eval, sandbox, task, kernel: str):
 def test_vectorized_npueval_kernels_pass_with_high_estimate(npueval_tasks, npu_eval, sandbox, kernel, task):
     res = _run(npu_eval, sandbox, npueval_tasks[task], kernel)
     assert res.status == Status.OK, res.error or res.messages
-    scalar = npu_eval.evaluate(npueval_tasks[task], npueval_tasks[task].canonical_source, sandbox)
+    scalar = npu_eval.evaluate_source(npueval_tasks[task], npueval_tasks[task].canonical_source, sandbox)
     assert res.vector_util > 0.3 and res.vector_util > 20 * scalar.vector_util
     assert "estimated" in res.profile
 
@@ -53,7 +53,7 @@ def test_vectorized_example_kernels_with_saturation_pass(example_tasks, npu_eval
 
 def test_example_tasks_canonical_solutions_pass(example_tasks, npu_eval, sandbox):
     for t in example_tasks.values():
-        res = npu_eval.evaluate(t, t.canonical_source, sandbox)
+        res = npu_eval.evaluate_source(t, t.canonical_source, sandbox)
         assert res.status == Status.OK, (t.name, res.error)
 
 
@@ -78,7 +78,7 @@ def test_unsupported_api_is_a_compile_error_naming_it(npueval_tasks, npu_eval, s
     res = _run(npu_eval, sandbox, npueval_tasks["relu_int8"], "uses_unsupported.cc")
     assert res.status == Status.COMPILE_ERROR and "sliding_mul_sym" in res.error
     bad_type = (KERNELS / "relu_int8.cc").read_text().replace("aie::zeros<int8_t, L>()", "aie::bit_not(aie::zeros<float, L>())")
-    res = npu_eval.evaluate(npueval_tasks["relu_int8"], bad_type, sandbox)
+    res = npu_eval.evaluate_source(npueval_tasks["relu_int8"], bad_type, sandbox)
     assert res.status == Status.COMPILE_ERROR and "aie::bit_not: integer element types only" in res.messages
 
 
@@ -100,30 +100,30 @@ def test_bfloat16_conversion_uses_the_wrappers_positive_inf_rounding(npu_eval, s
     # magnitude); 1 + 3*2^-9 is above half way, so it rounds to nearest whatever the tie rule.
     x = [1 + 2 ** -8, -(1 + 2 ** -8), 1 + 3 * 2 ** -9, 3.0]
     expected = [1 + 2 ** -7, -1.0, 1 + 2 ** -7, 3.0]
-    assert npu_eval.evaluate(_cast_task(x, expected), _cast_task(x, expected).canonical_source, sandbox).status == Status.OK
+    assert npu_eval.evaluate_source(_cast_task(x, expected), _cast_task(x, expected).canonical_source, sandbox).status == Status.OK
     conv_even = [1.0, -1.0, 1 + 2 ** -7, 3.0]
-    res = npu_eval.evaluate(_cast_task(x, conv_even), _cast_task(x, conv_even).canonical_source, sandbox)
+    res = npu_eval.evaluate_source(_cast_task(x, conv_even), _cast_task(x, conv_even).canonical_source, sandbox)
     assert res.status == Status.INCORRECT and res.mismatch.n_bad == 1 and res.mismatch.where == [0]
 
 
 def test_out_of_bounds_write_and_internal_names_are_caught(example_tasks, npu_eval, sandbox):
     task = example_tasks["add_saturate_int8"]
     src = task.canonical_source.replace("constexpr int32_t N = 256;", "constexpr int32_t N = 260;")
-    res = npu_eval.evaluate(task, src, sandbox)
+    res = npu_eval.evaluate_source(task, src, sandbox)
     assert res.status == Status.RUNTIME_ERROR and "wrote past the end of out" in res.error
     forged = task.canonical_source.replace("constexpr", "aie_emu::stats.blocks = 0; constexpr", 1)
-    res = npu_eval.evaluate(task, forged, sandbox)
+    res = npu_eval.evaluate_source(task, forged, sandbox)
     assert res.status == Status.REJECTED and "aie_emu" in res.error
 
 
 def test_missing_events_and_hangs_are_reported(example_tasks, npu_eval, sandbox):
     task = example_tasks["add_saturate_int8"]
     no_events = dataclasses.replace(task, program_code=task.program_code.replace("event0();", ""))
-    res = npu_eval.evaluate(no_events, task.canonical_source, sandbox)
+    res = npu_eval.evaluate_source(no_events, task.canonical_source, sandbox)
     assert res.status == Status.INVALID and "event0()" in res.error
     npu_eval.run_timeout_s, saved = 2.0, npu_eval.run_timeout_s
     try:
-        res = npu_eval.evaluate(task, task.canonical_source.replace("for (int i", "while (true) {} for (int i"), sandbox)
+        res = npu_eval.evaluate_source(task, task.canonical_source.replace("for (int i", "while (true) {} for (int i"), sandbox)
     finally:
         npu_eval.run_timeout_s = saved
     assert res.status == Status.TIMEOUT
@@ -133,6 +133,6 @@ def test_result_round_trips_with_capability(example_tasks, npu_eval, sandbox):
     from harness.result import EvalResult
 
     task = example_tasks["axpy_bfloat16"]
-    res = npu_eval.evaluate(task, task.canonical_source, sandbox)
+    res = npu_eval.evaluate_source(task, task.canonical_source, sandbox)
     back = EvalResult.from_dict(json.loads(json.dumps(res.to_dict())))
     assert (back.capability, back.vector_util_kind, back.vector_util) == ("emulated", "estimated", res.vector_util)

@@ -58,10 +58,10 @@ def test_emulated_api_matches_reference_semantics(npu_eval, sandbox):
     bits = (x & 6) | 1
     expected = np.concatenate([half_up, even, sym_sat, sel, shuf, x >> 1, logical, [x.sum(), np.abs(x).max()], bits])
     task = _task(KERNEL, len(expected), expected, x)
-    res = npu_eval.evaluate(task, task.canonical_source, sandbox)
+    res = npu_eval.evaluate_source(task, task.canonical_source, sandbox)
     assert res.status == Status.OK, res.error or res.messages
     wrong = _task(KERNEL, len(expected), np.where(np.arange(len(expected)) == 40, expected + 1, expected), x)
-    res = npu_eval.evaluate(wrong, wrong.canonical_source, sandbox)
+    res = npu_eval.evaluate_source(wrong, wrong.canonical_source, sandbox)
     assert res.status == Status.INCORRECT and res.mismatch.where == [40]
 
 
