@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from harness.sandbox import Sandbox
 from harness.sandbox.docker import DEFAULT_IMAGE

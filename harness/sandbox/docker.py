@@ -25,9 +25,9 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from harness.sandbox import SandboxJob, SandboxOutcome
 from harness.sandbox.client import ForkServerClient, SandboxStartError

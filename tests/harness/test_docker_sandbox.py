@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import re
 import shutil
 import socket
@@ -14,15 +13,19 @@ import pytest
 
 from harness.result import Status
 from harness.sandbox.client import SandboxStartError
+from harness.sandbox.docker import (
+    DockerLimits,
+    DockerSandbox,
+    gpu_requests,
+    missing_mounts,
+    reduce_mounts,
+    referenced_paths,
+)
 from kernelbench_tasks import EXAMPLES_DIR
 from tests.conftest import CANDIDATES, fast_config
+from tests.conftest import DOCKER_TEST_IMAGE as IMAGE
 
-docker = pytest.importorskip("docker", reason="docker-py not installed (pip install 'kernelgepa[docker]')")
-
-from harness.sandbox.docker import (DockerLimits, DockerSandbox, gpu_requests, missing_mounts,  # noqa: E402
-                                    reduce_mounts, referenced_paths)
-
-from tests.conftest import DOCKER_TEST_IMAGE as IMAGE  # noqa: E402
+pytest.importorskip("docker", reason="docker-py not installed (pip install 'kernelgepa[docker]')")
 
 
 # ---- pure helpers (no engine needed) -------------------------------------------------------------

@@ -18,7 +18,8 @@ def _try_write(folder):
 
 
 def _targets():
-    ref_dir = json.load(open(os.path.join(os.getcwd(), "..", "job.json"))).get("ref_dir") or "/nonexistent"
+    with open(os.path.join(os.getcwd(), "..", "job.json")) as f:  # the harness's job description
+        ref_dir = json.load(f).get("ref_dir") or "/nonexistent"
     return {"usr": "/usr", "project": os.path.dirname(harness.__file__), "reference": ref_dir,
             "tmp": "/tmp", "work": os.getcwd()}
 
