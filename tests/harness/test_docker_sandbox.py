@@ -198,7 +198,7 @@ def test_secret_in_the_parent_environment_is_not_visible(evaluators, tight_sandb
 
 
 def test_memory_limit_kills_the_job_not_the_sandbox(evaluators, tight_sandbox, task, candidate):
-    r = evaluators["open"].evaluate(task("1_ReLU"), candidate("memory_hog", gib=3), tight_sandbox, "cpu")
+    r = evaluators["open"].evaluate(task("1_ReLU"), candidate("memory_hog", gib=2), tight_sandbox, "cpu")
     assert r.status == Status.CRASHED and "SIGKILL" in r.error, r.error
     ok = evaluators["gated"].evaluate(task("1_ReLU"), candidate("relu_ok"), tight_sandbox, "cpu")
     assert ok.status == Status.OK, ok.error
