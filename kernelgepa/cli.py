@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli_index import add_index_parser, cmd_index
+from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
 
 
 class UsageError(Exception):
@@ -40,6 +41,7 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
+    add_sandbox_args(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", default="md,csv,json,html", help="comma-separated: md,csv,json,html (default: all)")
 
     add_index_parser(sub)
+    add_sandbox_parser(sub)
     return ap
 
 
@@ -140,15 +143,16 @@ def _evaluator(args):
 
 def _executor(ev, args, threads: int):
     from harness.executor import LocalExecutor
-    from harness.sandbox.local import LocalProcessSandbox
 
-    return LocalExecutor(ev, lambda: LocalProcessSandbox(threads=threads), workers=args.workers)
+    return LocalExecutor(ev, sandbox_factory(ev, args, threads), workers=args.workers)
 
 
 def _npu_args(args) -> Path:
     """Checks what --backend npu needs; returns the cache root."""
     if args.workers < 1:
         raise UsageError("--workers must be positive")
+    if args.sandbox != "local":
+        raise UsageError("--backend npu runs in the local sandbox only (--sandbox docker is not supported for it yet)")
     if not str(args.tasks).endswith(".jsonl"):
         raise UsageError("--backend npu needs --tasks FILE.jsonl (NPUEval format)")
     return Path(args.cache_dir) if args.cache_dir else _default_cache_root()
@@ -339,7 +343,7 @@ def cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
-               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError)}[args.cmd]
+               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

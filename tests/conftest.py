@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,46 @@ def npu_eval(cache_root):
     from harness.npu_eval import NpuEmulationEvaluator
 
     return NpuEmulationEvaluator(Builder(cache_root / "npu-build"))
+
+
+DOCKER_TEST_IMAGE = "kernelgepa-host:test"
+
+
+def _docker_problem() -> str | None:
+    """Why no Docker engine can be used (one line), or None."""
+    from harness.sandbox.client import SandboxStartError
+    from harness.sandbox.docker import connect
+
+    try:
+        connect()
+        return None
+    except SandboxStartError as e:
+        return str(e)
+
+
+@pytest.fixture(scope="session")
+def docker_image(tmp_path_factory) -> str:
+    """The Docker sandbox's test image on a reachable engine. With none reachable, starts dockerd (if
+    installed and we are root) and stops it at the end; else skips with the reason."""
+    proc = None
+    problem = _docker_problem()
+    if problem and "docker-py" not in problem and "DOCKER_HOST" not in os.environ and shutil.which("dockerd") \
+            and os.geteuid() == 0:  # dockerd serves the default socket only
+        log = tmp_path_factory.mktemp("dockerd") / "dockerd.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(["dockerd", "--iptables=false", "--bridge=none"], stdout=out,
+                                    stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while (problem := _docker_problem()) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if problem:
+            proc.terminate()
+            problem += f" (and the dockerd started here did not come up: {log})"
+    if problem:
+        pytest.skip(problem)
+    from harness.sandbox.docker import build_host_image
+
+    yield build_host_image(DOCKER_TEST_IMAGE)
+    if proc is not None:
+        proc.terminate()
+        proc.wait(60)

@@ -1,8 +1,8 @@
 """The sandbox seam: run one prepared job directory in isolation and report how it ended.
 
 ``Sandbox`` is the interface the evaluator talks to; ``LocalProcessSandbox`` (a fork server with
-namespaces and dropped capabilities) is the embedded implementation. A container-based sandbox can
-implement the same two methods later without the evaluator knowing.
+namespaces and dropped capabilities) is the embedded implementation, ``DockerSandbox`` (the same fork
+server in a warm container) the stronger one. The evaluator never knows which one it talks to.
 """
 from __future__ import annotations
 

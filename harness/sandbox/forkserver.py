@@ -5,7 +5,7 @@ milliseconds, which keeps the harness's per-evaluation overhead small. The serve
 with an allow-listed environment (it never holds a secret) and, where the OS allows, inside new
 PID, mount and network namespaces, so children see no outside process and have no network.
 
-Protocol (JSON lines): stdin ``{"op": "run", "job_dir": D}`` / ``{"op": "kill", "pid": P}``;
+Protocol (JSON lines, over stdin/stdout or two FIFOs given as arguments): stdin ``{"op": "run", "job_dir": D}`` / ``{"op": "kill", "pid": P}``;
 stdout ``{"event": "ready", ...}``, ``{"event": "started", "pid": P}``,
 ``{"event": "exited", "pid": P, "code": C, "signal": S}``.
 The server must never run a torch op itself: a forked child of a process whose OpenMP pool
@@ -152,5 +152,15 @@ def _kill(pid: int) -> None:
             pass
 
 
-if __name__ == "__main__":
+def _attach(in_fifo: str, out_fifo: str) -> None:
+    """Use two FIFOs as stdin/stdout (a container's control channel: the parent holds the other ends)."""
+    for path, flags, target in ((in_fifo, os.O_RDONLY, 0), (out_fifo, os.O_WRONLY, 1)):
+        fd = os.open(path, flags)
+        os.dup2(fd, target)
+        os.close(fd)
+
+
+if __name__ == "__main__":  # python -m harness.sandbox.forkserver [IN_FIFO OUT_FIFO]
+    if len(sys.argv) == 3:
+        _attach(sys.argv[1], sys.argv[2])
     serve()
