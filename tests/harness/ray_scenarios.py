@@ -1,0 +1,184 @@
+"""Ray scenarios for test_ray_executor.py, each run in a private network namespace.
+
+Ray resolves a node IP of 127.0.0.1 to the machine's routable address and binds its gRPC servers to
+every interface, so flags alone cannot keep its traffic on loopback. Run under ``unshare -rn`` (a
+network namespace holding only ``lo``), every Ray process here can only listen and connect on
+127.0.0.1. Usage: ``python -m tests.harness.ray_scenarios {local,cluster} CACHE_ROOT WORK_DIR``;
+prints one JSON object on the last stdout line ("cluster" first prints {"event": "up"} and waits
+for a line on stdin, so the caller can inspect the host's sockets while the cluster runs).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from harness.backends import get_backend
+from harness.evaluate import Evaluator
+from harness.executor import EvalRequest
+from harness.ray_executor import RayExecutor
+from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR, load_task
+from tests.conftest import CANDIDATES, fast_config
+
+# (task, candidate): "example" = the shipped CPU solution, a name = tests/harness/candidates/NAME.py
+VERDICT_CASES = [("1_ReLU", "example"), ("2_LeakyReLU", "example"), ("1_ReLU", "wrong_values"),
+                 ("1_ReLU", "runtime_error"), ("1_ReLU", "uses_torch_op"), ("5_Softmax", None)]
+SPREAD_CASES = [("1_ReLU", "example"), ("2_LeakyReLU", "example"), ("1_ReLU", "relu_ok"), ("5_Softmax", "example")]
+GCS_PORT = 6380
+# Correct ReLU whose first call spins for a few seconds: long enough to kill its worker mid-run.
+SLOW_RELU = r'''
+import torch
+import torch.nn as nn
+from harness.native import load_cpp
+
+_lib = load_cpp(r"""
+#include <time.h>
+static int first = 1;
+extern "C" void relu(const float* x, float* y, long n) {
+    if (first) {
+        struct timespec a, b; clock_gettime(CLOCK_MONOTONIC, &a);
+        do { clock_gettime(CLOCK_MONOTONIC, &b); } while (b.tv_sec - a.tv_sec < 4);
+        first = 0;
+    }
+    for (long i = 0; i < n; ++i) y[i] = x[i] < 0.f ? 0.f : x[i];
+}
+""", functions={"relu": ["ptr", "ptr", "int64"]}, name="slow_relu")
+
+
+class ModelNew(nn.Module):
+    def forward(self, x):
+        y = torch.empty_like(x)
+        _lib.relu(x, y, x.numel())
+        return y
+'''
+
+
+def requests(cases) -> list[EvalRequest]:
+    out = []
+    for task_name, cand in cases:
+        [path] = SUITE_DIR.rglob(f"{task_name}.py")
+        file = {None: None, "example": EXAMPLES_DIR / "cpu" / f"{task_name}.py"}.get(cand, CANDIDATES / f"{cand}.py")
+        out.append(EvalRequest(load_task(path), file))
+    return out
+
+
+def case_key(req: EvalRequest) -> str:
+    return f"{req.task.name}:{req.candidate.name if req.candidate else None}"
+
+
+def _evaluator(cache_root: str) -> Evaluator:
+    return Evaluator(get_backend("cpu"), fast_config(threads=1), cache_root=Path(cache_root))
+
+
+def _sockets() -> str:
+    return subprocess.run(["ss", "-tanpH"], capture_output=True, text=True).stdout
+
+
+def run_local(cache_root: str, work: Path) -> dict:
+    import ray
+
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, _temp_dir=str(work / "ray"),
+             object_store_memory=100 << 20, log_to_driver=False, logging_level="WARNING")
+    ex = RayExecutor(_evaluator(cache_root), workers=2)
+    try:
+        results = {case_key(req): res.to_dict() for req, res in ex.map(requests(VERDICT_CASES))}
+        return {"results": results, "sockets": _sockets(), "workers": len(ex.workers),
+                "interfaces": [name for _, name in socket.if_nameindex()]}
+    finally:
+        ex.close()
+        ray.shutdown()
+
+
+def _ray_start(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(["ray", "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1",
+                             "--object-store-memory=100000000", "--disable-usage-stats", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(check, what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready after {timeout_s:g}s")
+        time.sleep(0.2)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _kill_mid_evaluation(ex: RayExecutor, req: EvalRequest, others: list[EvalRequest]) -> dict:
+    """Start ``req``, then ``others`` on the remaining workers, and SIGKILL the worker running ``req``."""
+    box: dict = {}
+    slow = threading.Thread(target=lambda: box.update(slow=ex.evaluate(req)))
+    slow.start()
+    _wait_for(lambda: any(w.busy for w in ex.workers), "slow evaluation")
+    [victim] = [w for w in ex.workers if w.busy]
+    rest = threading.Thread(target=lambda: box.update(others=list(ex.map(others))))
+    rest.start()
+    time.sleep(1.5)  # the slow candidate is compiling or spinning now
+    os.kill(victim.pid, signal.SIGKILL)
+    slow.join()
+    rest.join()
+    return {"victim": victim.pid, "result": box["slow"].to_dict(),
+            "others": [res.to_dict() for _, res in box["others"]],
+            "workers_after": [w.pid for w in ex.workers]}
+
+
+def run_cluster(cache_root: str, work: Path) -> dict:
+    import ray
+
+    head = _ray_start(["--head", f"--port={GCS_PORT}", "--include-dashboard=false", f"--temp-dir={work / 'ray'}"])
+    nodes = [head]
+    try:
+        _wait_for(lambda: _port_open(GCS_PORT), "head node")
+        nodes.append(_ray_start([f"--address=127.0.0.1:{GCS_PORT}", '--resources={"node2": 1}']))
+        ray.init(address=f"127.0.0.1:{GCS_PORT}", _node_ip_address="127.0.0.1", log_to_driver=False,
+                 logging_level="WARNING")
+        _wait_for(lambda: sum(n["Alive"] for n in ray.nodes()) == 2, "second node")
+        print(json.dumps({"event": "up"}), flush=True)
+        sys.stdin.readline()
+        out = {"nodes": {n["NodeID"]: n["Resources"] for n in ray.nodes() if n["Alive"]}}
+        slow = work / "slow_relu.py"
+        slow.write_text(SLOW_RELU)
+        [slow_req] = requests([("1_ReLU", "example")])
+        slow_req = EvalRequest(slow_req.task, slow)
+        ex = RayExecutor(_evaluator(cache_root), workers=2, max_retries=1)
+        try:
+            out["spread"] = {case_key(req): res.to_dict() for req, res in ex.map(requests(SPREAD_CASES))}
+            out["worker_nodes"] = [w.node for w in ex.workers]
+            out["retried"] = _kill_mid_evaluation(ex, slow_req, requests(SPREAD_CASES[:2]))
+            ex.max_retries = 0
+            out["not_retried"] = _kill_mid_evaluation(ex, slow_req, requests(SPREAD_CASES[2:3]))
+            out["sockets"] = _sockets()
+            out["interfaces"] = [name for _, name in socket.if_nameindex()]
+        finally:
+            ex.close()
+            ray.shutdown()
+        return out
+    finally:
+        for proc in reversed(nodes):
+            proc.terminate()
+        for proc in nodes:
+            proc.wait(60)
+
+
+def main() -> None:
+    scenario, cache_root, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    # Token authentication with a per-run secret, shared by every process of this cluster only.
+    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+    out = {"local": run_local, "cluster": run_cluster}[scenario](cache_root, work)
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()
