@@ -8,7 +8,8 @@
 * correct: 1 + log2(speedup), floored at 0.5 and capped at 7 - always above any incorrect kernel and
   strictly increasing with speedup (2x -> 2.0, 1x -> 1.0, 0.5x -> 0.5).
 
-Reports use the measured speedup, never this number.
+Reports use the measured speedup, never this number. ``infra_error`` (the cluster lost the
+evaluation) is not a verdict on the kernel and has no score: scoring it is a bug.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ _PARTIAL = {
 
 
 def kernel_score(status: str, speedup: float | None) -> float:
+    if status == "infra_error":
+        raise ValueError("infra_error is not a verdict on the kernel: evaluate it again instead of scoring it")
     if status == "ok":
         s = speedup if speedup and speedup > 0 else 1.0
         return min(7.0, max(0.5, 1.0 + math.log2(s)))

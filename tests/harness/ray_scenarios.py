@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -73,7 +75,7 @@ def case_key(req: EvalRequest) -> str:
     return f"{req.task.name}:{req.candidate.name if req.candidate else None}"
 
 
-def _evaluator(cache_root: str) -> Evaluator:
+def scenario_evaluator(cache_root: str) -> Evaluator:
     return Evaluator(get_backend("cpu"), fast_config(threads=1), cache_root=Path(cache_root))
 
 
@@ -81,12 +83,12 @@ def _sockets() -> str:
     return subprocess.run(["ss", "-tanpH"], capture_output=True, text=True).stdout
 
 
-def run_local(cache_root: str, work: Path) -> dict:
+def run_local(cache_root: str, work: Path, ray_tmp: str) -> dict:
     import ray
 
-    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, _temp_dir=str(work / "ray"),
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, _temp_dir=ray_tmp,
              object_store_memory=100 << 20, log_to_driver=False, logging_level="WARNING")
-    ex = RayExecutor(_evaluator(cache_root), workers=2)
+    ex = RayExecutor(scenario_evaluator(cache_root), workers=2)
     try:
         results = {case_key(req): res.to_dict() for req, res in ex.map(requests(VERDICT_CASES))}
         return {"results": results, "sockets": _sockets(), "workers": len(ex.workers),
@@ -96,10 +98,11 @@ def run_local(cache_root: str, work: Path) -> dict:
         ray.shutdown()
 
 
-def _ray_start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(["ray", "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1",
-                             "--object-store-memory=100000000", "--disable-usage-stats", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _ray_start(args: list[str], log: Path) -> subprocess.Popen:
+    with open(log, "w") as out:
+        return subprocess.Popen(["ray", "start", "--block", "--node-ip-address=127.0.0.1", "--num-cpus=1",
+                                 "--object-store-memory=100000000", "--disable-usage-stats", *args],
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def _wait_for(check, what: str, timeout_s: float = 60.0) -> None:
@@ -133,14 +136,17 @@ def _kill_mid_evaluation(ex: RayExecutor, req: EvalRequest, others: list[EvalReq
             "workers_after": [w.pid for w in ex.workers]}
 
 
-def run_cluster(cache_root: str, work: Path) -> dict:
+def run_cluster(cache_root: str, work: Path, ray_tmp: str) -> dict:
     import ray
 
-    head = _ray_start(["--head", f"--port={GCS_PORT}", "--include-dashboard=false", f"--temp-dir={work / 'ray'}"])
+    head = _ray_start(["--head", f"--port={GCS_PORT}", "--include-dashboard=false", f"--temp-dir={ray_tmp}"],
+                      work / "head.log")
     nodes = [head]
     try:
-        _wait_for(lambda: _port_open(GCS_PORT), "head node")
-        nodes.append(_ray_start([f"--address=127.0.0.1:{GCS_PORT}", '--resources={"node2": 1}']))
+        _wait_for(lambda: _port_open(GCS_PORT) or head.poll() is not None, "head node")
+        if head.poll() is not None:
+            raise RuntimeError("ray start --head failed: " + (work / "head.log").read_text()[-2000:])
+        nodes.append(_ray_start([f"--address=127.0.0.1:{GCS_PORT}", '--resources={"node2": 1}'], work / "node2.log"))
         ray.init(address=f"127.0.0.1:{GCS_PORT}", _node_ip_address="127.0.0.1", log_to_driver=False,
                  logging_level="WARNING")
         _wait_for(lambda: sum(n["Alive"] for n in ray.nodes()) == 2, "second node")
@@ -151,7 +157,7 @@ def run_cluster(cache_root: str, work: Path) -> dict:
         slow.write_text(SLOW_RELU)
         [slow_req] = requests([("1_ReLU", "example")])
         slow_req = EvalRequest(slow_req.task, slow)
-        ex = RayExecutor(_evaluator(cache_root), workers=2, max_retries=1)
+        ex = RayExecutor(scenario_evaluator(cache_root), workers=2, max_retries=1)
         try:
             out["spread"] = {case_key(req): res.to_dict() for req, res in ex.map(requests(SPREAD_CASES))}
             out["worker_nodes"] = [w.node for w in ex.workers]
@@ -176,7 +182,11 @@ def main() -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     # Token authentication with a per-run secret, shared by every process of this cluster only.
     os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
-    out = {"local": run_local, "cluster": run_cluster}[scenario](cache_root, work)
+    ray_tmp = tempfile.mkdtemp(prefix="kr-", dir="/tmp")  # Ray's socket paths must stay under 107 bytes
+    try:
+        out = {"local": run_local, "cluster": run_cluster}[scenario](cache_root, work, ray_tmp)
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     print(json.dumps(out), flush=True)
 
 

@@ -1,0 +1,153 @@
+"""RayExecutor on real Ray: a local instance and a two-node cluster on this machine, all on loopback.
+
+Every Ray process runs inside a private network namespace holding only ``lo`` (see
+ray_scenarios.py for why flags alone do not keep Ray on loopback); these tests read what the
+scenarios saw and check the host's own sockets while the cluster is up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.executor import LocalExecutor
+from harness.result import Status
+from harness.sandbox.local import LocalProcessSandbox
+from tests.harness.ray_scenarios import VERDICT_CASES, case_key, requests, scenario_evaluator
+
+pytest.importorskip("ray", reason="ray is not installed (pip install 'kernelgepa[ray]')")
+ROOT = Path(__file__).resolve().parents[2]
+NETNS = ["unshare", "--user", "--map-root-user", "--net"]
+
+
+def _netns_reason() -> str | None:
+    missing = [tool for tool in ("unshare", "ip", "ss") if shutil.which(tool) is None]
+    if missing:
+        return f"needs {', '.join(missing)} to keep Ray inside a loopback-only network namespace"
+    if subprocess.run([*NETNS, "true"], capture_output=True).returncode != 0:
+        return "cannot create a private network namespace (unshare -rn), so Ray would listen on this machine's addresses"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_netns_reason() is not None, reason=_netns_reason() or "")
+
+
+def _scenario(name: str, cache_root: Path, work: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([*NETNS, sys.executable, "-m", "tests.harness.ray_scenarios", name, str(cache_root),
+                             str(work)], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _descendants(root: int) -> set[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, grew = {root}, True
+    while grew:
+        new = {pid for pid, ppid in parents.items() if ppid in found} - found
+        found |= new
+        grew = bool(new)
+    return found
+
+
+@pytest.fixture(scope="module")
+def local_run(cache_root, tmp_path_factory) -> dict:
+    return _finish(_scenario("local", cache_root, tmp_path_factory.mktemp("ray-local")))
+
+
+@pytest.fixture(scope="module")
+def cluster_run(cache_root, tmp_path_factory) -> dict:
+    proc = _scenario("cluster", cache_root, tmp_path_factory.mktemp("ray-cluster"))
+    try:
+        for line in proc.stdout:  # Ray may print its own lines first
+            if line.strip() == '{"event": "up"}':
+                break
+        else:
+            pytest.fail("the cluster did not come up: " + proc.stderr.read()[-3000:])
+        ours = _descendants(proc.pid)
+        host_sockets = subprocess.run(["ss", "-tanpH"], capture_output=True, text=True).stdout
+        # Sockets of the cluster's processes visible in this machine's own network stack: must be none.
+        leaked = [ln for ln in host_sockets.splitlines() if any(int(p) in ours for p in re.findall(r"pid=(\d+)", ln))]
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        return {**_finish(proc), "host_leaks": leaked, "cluster_pids": len(ours)}
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_local_ray_gives_the_same_verdicts_as_the_local_executor(local_run, cache_root):
+    # The scenario's own evaluator settings, so this run reuses the builds and baselines Ray's made.
+    ex = LocalExecutor(scenario_evaluator(str(cache_root)), lambda: LocalProcessSandbox(threads=1), workers=1)
+    try:
+        local = {case_key(req): res for req, res in ex.map(requests(VERDICT_CASES))}
+    finally:
+        ex.close()
+    ray = local_run["results"]
+    assert local_run["workers"] == 2
+    assert {k: r["status"] for k, r in ray.items()} == {k: r.status.value for k, r in local.items()}
+    assert {r["status"] for r in ray.values()} == {"ok", "incorrect", "runtime_error", "rejected", "invalid"}
+    assert all(r["node"] for r in ray.values()) and all(r.node is None for r in local.values())
+
+
+def test_evaluations_land_on_both_nodes(cluster_run):
+    nodes = cluster_run["nodes"]
+    [second] = [node for node, resources in nodes.items() if resources.get("node2")]
+    assert len(nodes) == 2 and sorted(cluster_run["worker_nodes"]) == sorted(nodes)
+    spread = cluster_run["spread"]
+    assert all(r["status"] == "ok" for r in spread.values()), spread
+    assert {r["node"] for r in spread.values()} == set(nodes)
+    assert any(r["node"] == second for r in spread.values())
+
+
+def test_killed_worker_evaluation_is_retried_and_finished_results_kept(cluster_run):
+    run = cluster_run["retried"]
+    assert run["victim"] not in run["workers_after"] and len(run["workers_after"]) == 2  # replaced
+    assert run["result"]["status"] == "ok"
+    assert any(f"worker {run['victim']}" in w and "lost" in w for w in run["result"]["warnings"])
+    assert [r["status"] for r in run["others"]] == ["ok", "ok"]
+
+
+def test_killed_worker_without_retries_is_an_infra_error_not_a_verdict(cluster_run):
+    run = cluster_run["not_retried"]
+    assert run["result"]["status"] == Status.INFRA_ERROR.value and not run["result"]["correct"]
+    assert f"worker {run['victim']}" in run["result"]["error"]
+    assert [r["status"] for r in run["others"]] == ["ok"]
+    assert run["victim"] not in run["workers_after"] and len(run["workers_after"]) == 2
+
+
+_LOOPBACK = {"127.0.0.1", "::ffff:127.0.0.1", "::1", "*", "0.0.0.0", "::"}
+
+
+def _hosts(ss_output: str) -> set[str]:
+    hosts = set()
+    for line in ss_output.splitlines():
+        for addr in line.split()[3:5]:
+            hosts.add(addr.rsplit(":", 1)[0].strip("[]"))
+    return hosts
+
+
+def test_ray_traffic_stays_on_loopback(local_run, cluster_run):
+    for run in (local_run, cluster_run):
+        # Only lo exists where Ray runs, so even its wildcard listeners are reachable on loopback only.
+        assert run["interfaces"] == ["lo"]
+        assert "ESTAB" in run["sockets"] and "raylet" in run["sockets"]
+        assert _hosts(run["sockets"]) <= _LOOPBACK, run["sockets"]
+    assert cluster_run["cluster_pids"] > 5 and cluster_run["host_leaks"] == []
