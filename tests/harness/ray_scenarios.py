@@ -136,6 +136,16 @@ def _kill_mid_evaluation(ex: RayExecutor, req: EvalRequest, others: list[EvalReq
             "workers_after": [w.pid for w in ex.workers]}
 
 
+def _cli_eval(cache_root: str, work: Path) -> dict:
+    """``kernelgepa eval --executor ray --ray-address`` against the running cluster."""
+    [task] = SUITE_DIR.rglob("2_LeakyReLU.py")
+    proc = subprocess.run([sys.executable, "-m", "kernelgepa.cli", "eval", "--executor", "ray", "--ray-address",
+                           f"127.0.0.1:{GCS_PORT}", "--tasks", str(task), "--threads", "1", "--trials", "2",
+                           "--cache-dir", cache_root, "--json", str(work / "cli.json")], capture_output=True, text=True)
+    return {"rc": proc.returncode, "stderr": proc.stderr[-2000:],
+            "json": json.loads((work / "cli.json").read_text()) if proc.returncode == 0 else None}
+
+
 def run_cluster(cache_root: str, work: Path, ray_tmp: str) -> dict:
     import ray
 
@@ -164,11 +174,12 @@ def run_cluster(cache_root: str, work: Path, ray_tmp: str) -> dict:
             out["retried"] = _kill_mid_evaluation(ex, slow_req, requests(SPREAD_CASES[:2]))
             ex.max_retries = 0
             out["not_retried"] = _kill_mid_evaluation(ex, slow_req, requests(SPREAD_CASES[2:3]))
-            out["sockets"] = _sockets()
-            out["interfaces"] = [name for _, name in socket.if_nameindex()]
         finally:
             ex.close()
             ray.shutdown()
+        out["cli"] = _cli_eval(cache_root, work)
+        out["sockets"] = _sockets()
+        out["interfaces"] = [name for _, name in socket.if_nameindex()]
         return out
     finally:
         for proc in reversed(nodes):

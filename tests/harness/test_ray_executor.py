@@ -133,6 +133,14 @@ def test_killed_worker_without_retries_is_an_infra_error_not_a_verdict(cluster_r
     assert run["victim"] not in run["workers_after"] and len(run["workers_after"]) == 2
 
 
+def test_cli_eval_runs_on_the_cluster(cluster_run):
+    cli = cluster_run["cli"]
+    assert cli["rc"] == 0, cli["stderr"]
+    [row] = cli["json"]["results"]
+    assert row["status"] == "ok" and row["node"] in cluster_run["nodes"]
+    assert cli["json"]["summary"]["n_correct"] == 1 and cli["json"]["summary"]["n_infra_error"] == 0
+
+
 _LOOPBACK = {"127.0.0.1", "::ffff:127.0.0.1", "::1", "*", "0.0.0.0", "::"}
 
 
