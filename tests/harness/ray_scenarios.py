@@ -3,7 +3,7 @@
 Ray resolves a node IP of 127.0.0.1 to the machine's routable address and binds its gRPC servers to
 every interface, so flags alone cannot keep its traffic on loopback. Run under ``unshare -rn`` (a
 network namespace holding only ``lo``), every Ray process here can only listen and connect on
-127.0.0.1. Usage: ``python -m tests.harness.ray_scenarios {local,cluster} CACHE_ROOT WORK_DIR``;
+127.0.0.1. Usage: ``python -m tests.harness.ray_scenarios {local,cluster,throughput} CACHE_ROOT WORK_DIR``;
 prints one JSON object on the last stdout line ("cluster" first prints {"event": "up"} and waits
 for a line on stdin, so the caller can inspect the host's sockets while the cluster runs).
 """
@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from harness.backends import get_backend
+from harness.config import TimingConfig
 from harness.evaluate import Evaluator
 from harness.executor import EvalRequest
 from harness.ray_executor import RayExecutor
@@ -62,6 +63,34 @@ class ModelNew(nn.Module):
 '''
 
 
+ROOT = Path(__file__).resolve().parents[2]
+NETNS = ["unshare", "--user", "--map-root-user", "--net"]
+
+
+def netns_unavailable_reason() -> str | None:
+    """Why the scenarios cannot run here (None: they can)."""
+    missing = [tool for tool in ("unshare", "ip", "ss") if shutil.which(tool) is None]
+    if missing:
+        return f"needs {', '.join(missing)} to keep Ray inside a loopback-only network namespace"
+    if subprocess.run([*NETNS, "true"], capture_output=True).returncode != 0:
+        return "cannot create a private network namespace (unshare -rn), so Ray would listen on this machine's addresses"
+    return None
+
+
+def start_scenario(name: str, cache_root: Path, work: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([*NETNS, sys.executable, "-m", "tests.harness.ray_scenarios", name, str(cache_root),
+                             str(work)], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate(timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ray scenario failed: {err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def requests(cases) -> list[EvalRequest]:
     out = []
     for task_name, cand in cases:
@@ -75,8 +104,18 @@ def case_key(req: EvalRequest) -> str:
     return f"{req.task.name}:{req.candidate.name if req.candidate else None}"
 
 
-def scenario_evaluator(cache_root: str) -> Evaluator:
-    return Evaluator(get_backend("cpu"), fast_config(threads=1), cache_root=Path(cache_root))
+def bench_config() -> dict:
+    """Short trials and timing: throughput of the executor, not of the kernels."""
+    return dict(trials=2, timing=TimingConfig(warmup=1, min_reps=3, max_reps=10, target_s=0.05, audits=1))
+
+
+def example_requests() -> list[EvalRequest]:
+    names = sorted(p.stem for p in (EXAMPLES_DIR / "cpu").glob("*.py"))
+    return [EvalRequest(load_task(next(SUITE_DIR.rglob(f"{n}.py"))), EXAMPLES_DIR / "cpu" / f"{n}.py") for n in names]
+
+
+def scenario_evaluator(cache_root: str, **config) -> Evaluator:
+    return Evaluator(get_backend("cpu"), fast_config(threads=1, **config), cache_root=Path(cache_root))
 
 
 def _sockets() -> str:
@@ -188,6 +227,28 @@ def run_cluster(cache_root: str, work: Path, ray_tmp: str) -> dict:
             proc.wait(60)
 
 
+def run_throughput(cache_root: str, work: Path, ray_tmp: str) -> dict:
+    """Seconds for RayExecutor.map over the CPU examples with 1 and 2 workers (caches warmed by the caller)."""
+    import ray
+
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, _temp_dir=ray_tmp,
+             object_store_memory=100 << 20, log_to_driver=False, logging_level="WARNING")
+    seconds = {}
+    try:
+        for workers in (1, 2):
+            ex = RayExecutor(scenario_evaluator(cache_root, **bench_config()), workers=workers)
+            try:
+                t0 = time.perf_counter()
+                statuses = [res.status.value for _, res in ex.map(example_requests())]
+                seconds[workers] = time.perf_counter() - t0
+            finally:
+                ex.close()
+            assert statuses.count("ok") == len(statuses), statuses
+    finally:
+        ray.shutdown()
+    return {"seconds": seconds}
+
+
 def main() -> None:
     scenario, cache_root, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
@@ -195,7 +256,7 @@ def main() -> None:
     os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
     ray_tmp = tempfile.mkdtemp(prefix="kr-", dir="/tmp")  # Ray's socket paths must stay under 107 bytes
     try:
-        out = {"local": run_local, "cluster": run_cluster}[scenario](cache_root, work, ray_tmp)
+        out = {"local": run_local, "cluster": run_cluster, "throughput": run_throughput}[scenario](cache_root, work, ray_tmp)
     finally:
         shutil.rmtree(ray_tmp, ignore_errors=True)
     print(json.dumps(out), flush=True)

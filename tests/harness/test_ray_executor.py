@@ -7,11 +7,8 @@ scenarios saw and check the host's own sockets while the cluster is up.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,36 +16,11 @@ import pytest
 from harness.executor import LocalExecutor
 from harness.result import Status
 from harness.sandbox.local import LocalProcessSandbox
-from tests.harness.ray_scenarios import VERDICT_CASES, case_key, requests, scenario_evaluator
+from tests.harness.ray_scenarios import (VERDICT_CASES, case_key, finish, netns_unavailable_reason, requests,
+                                         scenario_evaluator, start_scenario)
 
 pytest.importorskip("ray", reason="ray is not installed (pip install 'kernelgepa[ray]')")
-ROOT = Path(__file__).resolve().parents[2]
-NETNS = ["unshare", "--user", "--map-root-user", "--net"]
-
-
-def _netns_reason() -> str | None:
-    missing = [tool for tool in ("unshare", "ip", "ss") if shutil.which(tool) is None]
-    if missing:
-        return f"needs {', '.join(missing)} to keep Ray inside a loopback-only network namespace"
-    if subprocess.run([*NETNS, "true"], capture_output=True).returncode != 0:
-        return "cannot create a private network namespace (unshare -rn), so Ray would listen on this machine's addresses"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_netns_reason() is not None, reason=_netns_reason() or "")
-
-
-def _scenario(name: str, cache_root: Path, work: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([*NETNS, sys.executable, "-m", "tests.harness.ray_scenarios", name, str(cache_root),
-                             str(work)], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-
-
-def _finish(proc: subprocess.Popen) -> dict:
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
+pytestmark = pytest.mark.skipif(netns_unavailable_reason() is not None, reason=netns_unavailable_reason() or "")
 
 
 def _descendants(root: int) -> set[int]:
@@ -69,12 +41,12 @@ def _descendants(root: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def local_run(cache_root, tmp_path_factory) -> dict:
-    return _finish(_scenario("local", cache_root, tmp_path_factory.mktemp("ray-local")))
+    return finish(start_scenario("local", cache_root, tmp_path_factory.mktemp("ray-local")))
 
 
 @pytest.fixture(scope="module")
 def cluster_run(cache_root, tmp_path_factory) -> dict:
-    proc = _scenario("cluster", cache_root, tmp_path_factory.mktemp("ray-cluster"))
+    proc = start_scenario("cluster", cache_root, tmp_path_factory.mktemp("ray-cluster"))
     try:
         for line in proc.stdout:  # Ray may print its own lines first
             if line.strip() == '{"event": "up"}':
@@ -87,7 +59,7 @@ def cluster_run(cache_root, tmp_path_factory) -> dict:
         leaked = [ln for ln in host_sockets.splitlines() if any(int(p) in ours for p in re.findall(r"pid=(\d+)", ln))]
         proc.stdin.write("\n")
         proc.stdin.flush()
-        return {**_finish(proc), "host_leaks": leaked, "cluster_pids": len(ours)}
+        return {**finish(proc), "host_leaks": leaked, "cluster_pids": len(ours)}
     finally:
         if proc.poll() is None:
             proc.kill()
