@@ -6,7 +6,6 @@ scenarios saw and check the host's own sockets while the cluster is up.
 """
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
