@@ -4,10 +4,10 @@
 evaluation leases a device from the shared ``DevicePool`` only for its reference run and for its
 candidate run after the kernels are built, so runs on one GPU never overlap (timings stay clean)
 while other workers compile on the CPU. On the CPU backend the CPU is the device, so an
-evaluation holds it throughout, compiles included. A cluster executor (Ray) can
-implement the same ``map`` later without callers knowing. The NPU backend's
-``harness.npu_eval.NpuEmulationEvaluator`` has the same ``evaluate(task, path, sandbox, devices)``
-shape, so NPUEval tasks run through here too.
+evaluation holds it throughout, compiles included. ``harness.ray_executor.RayExecutor`` implements
+the same protocol on a Ray cluster, without callers knowing which one they talk to. The NPU
+backend's ``harness.npu_eval.NpuEmulationEvaluator`` has the same ``evaluate(task, path, sandbox,
+devices)`` shape, so NPUEval tasks run through here too.
 """
 from __future__ import annotations
 
@@ -78,12 +78,18 @@ class LocalExecutor:
             return self.evaluator.reference(task, self._sandbox(), device, fresh=fresh)
 
     def map(self, requests: Iterable[EvalRequest]) -> Iterator[tuple[EvalRequest, EvalResult]]:
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="kgepa-eval") as pool:
-            futures = {pool.submit(self.evaluate, r): r for r in requests}
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
+        return stream(self.evaluate, requests, self._workers)
 
     def close(self) -> None:
         for sb in self._sandboxes:
             sb.close()
         self._sandboxes.clear()
+
+
+def stream(evaluate: Callable[[EvalRequest], EvalResult], requests: Iterable[EvalRequest],
+           workers: int) -> Iterator[tuple[EvalRequest, EvalResult]]:
+    """``evaluate`` on ``workers`` threads, yielding each (request, result) as soon as it finishes."""
+    with ThreadPoolExecutor(workers, thread_name_prefix="kgepa-eval") as pool:
+        futures = {pool.submit(evaluate, r): r for r in requests}
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()

@@ -17,6 +17,9 @@ class Status(str, Enum):
     COMPILED_ONLY = "compiled_only"
     # Correct when run through an interpreter (Triton on CPU): proves correctness, claims no speed.
     INTERPRETED = "interpreted"
+    # Not a verdict: the machinery failed (a cluster worker or node died mid-evaluation, even after
+    # retries), so nothing is known about the kernel. Never scored; evaluate it again.
+    INFRA_ERROR = "infra_error"
 
 
 # The ladder, in order; ``rung`` is the last one reached.
@@ -89,6 +92,8 @@ class EvalResult:
     capability: str | None = None
     vector_util: float | None = None
     vector_util_kind: str | None = None
+    # Where it ran: the Ray node id under the Ray executor, None for this machine.
+    node: str | None = None
 
     @property
     def correct(self) -> bool:

@@ -4,6 +4,8 @@ For each task: the writer LLM drafts a kernel under the strategy (warm-started f
 any strategy has found for that task), the harness judges it, and the verdict goes back to the
 writer for a configurable number of refinement rounds. Every kernel is stored with its task,
 strategy, parent kernel, harness result and LLM call ids; identical code is never re-evaluated.
+An evaluation the infrastructure lost (``infra_error``) is no verdict: nothing is stored for it and
+the run stops with ``EvaluationLost``, so resuming evaluates that kernel again.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.executor import EvalRequest
+from harness.result import Status
 from kernelgepa.budget import Budget
 from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_code
@@ -21,6 +24,10 @@ from kernelgepa.llm import LLMError
 from kernelgepa.prompts import refine_messages, writer_messages
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import RunStore
+
+
+class EvaluationLost(Exception):
+    """The executor could not evaluate a kernel (its worker or node died, retries spent)."""
 
 
 @dataclass
@@ -102,6 +109,8 @@ class KernelAdapter:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(ext.code)
             _, res = self.executor.evaluate_one(EvalRequest(task, path))
+            if res.status == Status.INFRA_ERROR:
+                raise EvaluationLost(f"{name}: {res.error}")
             r = res.to_dict()
             score = kernel_score(r["status"], r["speedup"], r.get("vector_util"))
             kid = self.store.add_kernel(name, ext.code, strategy_id=strategy_id, parent_kernel_id=parent_id,

@@ -34,7 +34,12 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
                    help="npu: NPUEval-format AIE kernels (--tasks FILE.jsonl, --solutions canonical|DIR of .cc)")
     p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
-    p.add_argument("--workers", type=int, default=1, help="parallel evaluations (runs still serialize per device)")
+    p.add_argument("--workers", type=int, help="parallel evaluations (runs still serialize per device; default 1); "
+                                                "with --executor ray: Ray workers (default: one per GPU of the cluster)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where evaluations run: this machine, or a Ray cluster (extra ray)")
+    p.add_argument("--ray-address", metavar="ADDR", help="Ray cluster to join (HOST:PORT or auto; default: start "
+                                                         "a local Ray)")
     p.add_argument("--compile-baseline", action="store_true", help="also time torch.compile of the reference")
     p.add_argument("--fresh-baseline", action="store_true",
                    help="re-measure reference timings instead of using cached ones")
@@ -134,7 +139,7 @@ def _evaluator(args):
     from harness.config import EvalConfig
     from harness.evaluate import Evaluator
 
-    if args.trials < 1 or args.workers < 1 or (args.threads is not None and args.threads < 1):
+    if args.trials < 1 or (args.workers or 1) < 1 or (args.threads is not None and args.threads < 1):
         raise UsageError("--trials, --workers and --threads must be positive")
     cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(), compile_baseline=args.compile_baseline,
                      allow_tf32=args.allow_tf32, fresh_baseline=args.fresh_baseline)
@@ -142,15 +147,30 @@ def _evaluator(args):
 
 
 def _executor(ev, args, threads: int):
+    """The executor the flags ask for; ``args.workers`` becomes how many evaluations it runs at once."""
+    if args.executor == "ray":
+        from harness.ray_executor import RayExecutor
+
+        if args.sandbox != "local":
+            raise UsageError("--executor ray runs local-process sandboxes on its workers (no --sandbox docker yet)")
+        ex = RayExecutor(ev, address=args.ray_address, workers=args.workers)
+        args.workers = ex.capacity  # the search keeps every worker of the cluster busy
+        return ex
+    if args.ray_address:
+        raise UsageError("--ray-address needs --executor ray")
     from harness.executor import LocalExecutor
 
+    args.workers = args.workers or 1
     return LocalExecutor(ev, sandbox_factory(ev, args, threads), workers=args.workers)
 
 
 def _npu_args(args) -> Path:
     """Checks what --backend npu needs; returns the cache root."""
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be positive")
+    args.workers = args.workers or 1
+    if args.executor != "local":
+        raise UsageError("--backend npu runs on the local executor only")
     if args.sandbox != "local":
         raise UsageError("--backend npu runs in the local sandbox only (--sandbox docker is not supported for it yet)")
     if not str(args.tasks).endswith(".jsonl"):
@@ -180,7 +200,7 @@ def cmd_eval_npu(args) -> int:
     try:
         with progress(None, "evaluating") as advance:
             results, summary, problems = run_npu_eval(args.tasks, args.solutions or "canonical", cache_dir=cache,
-                                                      workers=args.workers, progress=advance)
+                                                      workers=args.workers or 1, progress=advance)
     except TaskFormatError as e:
         raise UsageError(str(e)) from None
     for line in problems:
@@ -238,6 +258,8 @@ def _summary(results, summarize) -> dict:
     summary["size_labels"] = labels
     # Correct but never timed (Triton interpreter): shown apart, never counted as correct or fast.
     summary["n_interpreted"] = sum(1 for r in results if r.status.value == "interpreted")
+    # Lost by the cluster, never judged: counted as not correct (fast_p never rises) and named apart.
+    summary["n_infra_error"] = sum(1 for r in results if r.status.value == "infra_error")
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}
@@ -353,9 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         print("kernelgepa: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - environment problems (no compiler, sandbox cannot start) get one line
+        from harness.ray_executor import RayExecutorError
         from harness.sandbox.local import SandboxStartError
 
-        if isinstance(e, SandboxStartError):
+        if isinstance(e, (SandboxStartError, RayExecutorError)):
             print(f"kernelgepa: error: {e}", file=sys.stderr)
             return 1
         raise

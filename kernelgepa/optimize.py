@@ -51,7 +51,7 @@ def _manual(args, console):
 
 
 def run_optimize(args, tasks, evaluator, executor, console) -> dict:
-    from kernelgepa.adapter import KernelAdapter
+    from kernelgepa.adapter import EvaluationLost, KernelAdapter
     from kernelgepa.engine import Engine, EngineConfig
     from kernelgepa.llm import LLMError, ResponseCache
     from kernelgepa.outputs import write_outputs
@@ -97,6 +97,8 @@ def run_optimize(args, tasks, evaluator, executor, console) -> dict:
             reason = engine.run()
     except LLMError as e:
         reason = f"LLM error: {e}"
+    except EvaluationLost as e:
+        reason = f"evaluation lost by the executor ({e}); re-run the same command to resume"
     summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0),
                             suffix=tasks[0].solution_suffix, vector_scored=args.backend == "npu")
     store.set_meta("wall_s", summary["wall_s"])

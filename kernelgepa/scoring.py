@@ -13,7 +13,8 @@
   utilisation is whatever the result reports: the emulation's estimate here, a trace's real score
   on hardware.
 
-Reports use the measured speedup and vector utilisation, never this number.
+Reports use the measured speedup and vector utilisation, never this number. ``infra_error`` (the
+cluster lost the evaluation) is not a verdict on the kernel and has no score: scoring it is a bug.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ _PARTIAL = {
 
 
 def kernel_score(status: str, speedup: float | None, vector_util: float | None = None) -> float:
+    if status == "infra_error":
+        raise ValueError("infra_error is not a verdict on the kernel: evaluate it again instead of scoring it")
     if status == "ok" and vector_util is not None and speedup is None:
         return 1.0 + 6.0 * min(1.0, max(0.0, vector_util))
     if status == "ok":

@@ -55,6 +55,8 @@ def print_results(results, summary: dict) -> None:
     gm = summary["geomean_speedup"]
     interpreted = summary.get("n_interpreted")
     note = f"  ({interpreted} more correct under an interpreter, not timed)" if interpreted else ""
+    if summary.get("n_infra_error"):
+        note += f"  ({summary['n_infra_error']} not evaluated: infrastructure failure, run them again)"
     console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]{note}  {fp}  "
                   f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
 

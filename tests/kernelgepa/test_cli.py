@@ -117,6 +117,11 @@ def test_usage_errors_are_one_line(argv, tmp_path, capsys):
     assert "Traceback" not in cap.out
 
 
+def test_ray_address_without_the_ray_executor_is_a_usage_error(capsys):
+    rc = main(["eval", "--tasks", str(L1 / "1_ReLU.py"), "--ray-address", "127.0.0.1:6379"])
+    assert "--ray-address needs --executor ray" in one_line_usage_error(rc, capsys.readouterr().err)
+
+
 @pytest.mark.parametrize("args", [["tasks", "/no/such/kgepa/path"], ["eval", "--shrink-to", "banana"]],
                          ids=["missing-path", "bad-size"])
 def test_console_script_usage_error(args):
