@@ -4,7 +4,8 @@
 # Uses the machine's python3 (which has torch with CUDA); the repo is put on PYTHONPATH, nothing is
 # installed. Prints device facts, runs the GPU-marked tests, evaluates the CUDA examples (native
 # route and official load_inline) at GPU sizes against the eager PyTorch baseline, and runs the
-# compile-latency benchmark. Copy the numbers into benchmarks/RESULTS.md with device and date.
+# compile-latency benchmark; with ray / a Docker engine present, also the Ray executor on the GPU and
+# GPU passthrough into the Docker sandbox. Copy the numbers into benchmarks/RESULTS.md with device and date.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -19,7 +20,7 @@ if torch.cuda.is_available():
     print("device", p.name, "SMs", p.multi_processor_count, "mem GiB", round(p.total_memory / 2**30, 1))
 for tool in ("nvcc", "ncu"):
     print(tool, shutil.which(tool) or "missing")
-for mod in ("rich", "pytest", "pytest_benchmark", "litellm", "triton", "cupy"):
+for mod in ("rich", "pytest", "pytest_benchmark", "litellm", "triton", "cupy", "ray", "docker"):
     try:
         __import__(mod); print(mod, "ok")
     except Exception as e:
@@ -35,6 +36,16 @@ for backend in triton cupy; do  # cupy needs the gpu extra: pip install -e '.[gp
   $py -m kernelgepa.cli eval --backend $backend --profile gpu --json "$OUT/eval_${backend}.json" 2>&1 \
       | tee "$OUT/eval_${backend}.log" || status=1
 done
+# scale-out paths that only a GPU exercises: one-GPU Ray workers, GPU passthrough into Docker containers
+if $py -c "import ray" 2>/dev/null; then
+  $py -m kernelgepa.cli eval --backend cuda --profile gpu --executor ray --solutions kernelbench_tasks/examples/cuda \
+      --json "$OUT/eval_cuda_ray.json" 2>&1 | tee "$OUT/eval_cuda_ray.log" || status=1
+fi
+if $py -c "import docker; docker.from_env().ping()" 2>/dev/null; then
+  $py -m kernelgepa.cli sandbox build-image 2>&1 | tee "$OUT/docker_image.log"
+  $py -m kernelgepa.cli eval --backend cuda --profile gpu --sandbox docker --solutions kernelbench_tasks/examples/cuda \
+      --json "$OUT/eval_cuda_docker.json" 2>&1 | tee "$OUT/eval_cuda_docker.log" || status=1
+fi
 $py -m pytest benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 | tee "$OUT/bench_compile.log" || status=1
 echo "gpu_check finished with status $status; outputs in $OUT"
 exit $status
