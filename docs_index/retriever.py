@@ -71,7 +71,7 @@ class ManualRetriever:
     """The engine's ``manual`` hook: minibatch records -> manual sections for the reflection prompt."""
 
     index: DocsIndex
-    backend: str
+    backend: str | None         # None: sections of every area
     k: int = 4                 # sections per reflection
     char_budget: int = 6000    # total text of those sections
     per_query: int = 3         # candidates taken from each kernel's query
@@ -85,9 +85,10 @@ class ManualRetriever:
 
     def __call__(self, records: list[dict]) -> list[dict]:
         """``records``: [{task, source, feedback, result}]; returns [{id, title, source, text, score, task}]."""
+        records = [r for r in records if r.get("result") or r.get("feedback")]  # nothing to ask about
         ranked = [self.query(feedback_query(r.get("result") or {"messages": r.get("feedback", "")},
-                                            self.backend, r.get("task", "")), self.per_query)
-                  for r in records if r.get("result") or r.get("feedback")]
+                                            self.backend or "", r.get("task", "")), self.per_query)
+                  for r in records]
         chosen, seen, used = [], set(), 0
         for rank in range(self.per_query):  # round-robin: every kernel's best section before any second-best
             for rec, hits in zip(records, ranked):

@@ -45,3 +45,11 @@ def test_reflection_gets_each_kernels_answer_within_budget_without_duplicates(do
 
 def test_nothing_to_ask_gives_nothing(docs_index):
     assert ManualRetriever(docs_index, "cpu")([]) == []
+
+
+def test_sections_are_credited_to_the_kernel_they_were_retrieved_for(docs_index):
+    records = [{"task": "empty"},  # no feedback: asks nothing, and must not shift the others' tasks
+               {"task": "b", "result": {"status": "runtime_error", "rung": "correctness",
+                                        "error": "CUDA error: misaligned address"}}]
+    got = ManualRetriever(docs_index, "cuda", k=2)(records)
+    assert got and {g["task"] for g in got} == {"b"}
