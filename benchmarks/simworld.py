@@ -62,7 +62,7 @@ from kernelgepa.adapter import Attempt
 from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.engine import Engine, EngineConfig
 from kernelgepa.feedback import result_feedback
-from kernelgepa.llm import LLMCall
+from kernelgepa.llm import LLMCall, LLMReply
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import SQLiteStore
 
@@ -339,12 +339,6 @@ class SimAdapter:
 
 
 # ---- the simulated reflection model -------------------------------------------------------------
-@dataclass
-class SimReply:
-    text: str
-    call: LLMCall
-
-
 class SimReflector:
     """Reads reflection and merge prompts built by ``kernelgepa.prompts`` and edits the tactic sets."""
 
@@ -352,7 +346,7 @@ class SimReflector:
         assert mode in MODES, mode
         self.world, self.mode, self.seed, self.calls = world, mode, seed, 0
 
-    def complete(self, messages: list[dict], tag: str = "") -> SimReply:
+    def complete(self, messages: list[dict], tag: str = "") -> LLMReply:
         self.calls += 1
         rng = random.Random(f"reflector:{self.seed}:{self.calls}")
         prompt = messages[-1]["content"]
@@ -362,7 +356,7 @@ class SimReflector:
             blocks = _STRATEGY.findall(prompt)
             text = self._reflect(blocks[0] if blocks else "", _records(prompt), rng)
         call = LLMCall(model="sim-reflector", tag=tag, id=f"reflector:{self.seed}:{self.calls}")
-        return SimReply(f"Here is the improved strategy.\n<strategy>\n{text}\n</strategy>\n", call)
+        return LLMReply(f"Here is the improved strategy.\n<strategy>\n{text}\n</strategy>\n", call)
 
     def _merge(self, prompt: str) -> str:
         shared: set[str] = set()
@@ -488,7 +482,11 @@ def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams 
             store.close()
 
 
-def rollouts_to_fast1(mode: str, selector: str, seed: int, target: float = 0.5, max_rollouts: int = 1500,
-                      **kw) -> int | None:
-    """Rollouts (evaluated kernels) until fast_1 first reaches ``target``; None if the budget ran out."""
-    return run_search(mode, selector, seed, stop_at=target, max_rollouts=max_rollouts, **kw).rollouts_to(target)
+
+def rollouts_needed(runs: list[SimRun], target: float, cap: int) -> list[int]:
+    """Rollouts each run needed to reach fast_1 >= ``target``; a run that never did counts as ``cap``."""
+    return [r.rollouts_to(target) or cap for r in runs]
+
+
+def never_reached(runs: list[SimRun], target: float) -> int:
+    return sum(r.rollouts_to(target) is None for r in runs)

@@ -15,9 +15,9 @@ import statistics
 import pytest
 
 try:
-    from benchmarks.simworld import run_gepa_search, run_search
+    from benchmarks.simworld import never_reached, rollouts_needed, run_gepa_search, run_search
 except ImportError:  # benchmarks/ is not a package; pytest puts it on sys.path
-    from simworld import run_gepa_search, run_search
+    from simworld import never_reached, rollouts_needed, run_gepa_search, run_search
 
 pytest.importorskip("gepa")
 
@@ -48,14 +48,12 @@ def test_engine_vs_gepa_library(benchmark, report_ratio):
     for name, runs in (("kernelgepa Engine", ours), ("gepa optimize_anything", theirs)):
         cells = []
         for t in TARGETS:
-            need = [r.rollouts_to(t) or BUDGET for r in runs]
-            med[(name, t)] = statistics.median(need)
-            cells.append(f"{med[(name, t)]:>17.0f} [{sum(r.rollouts_to(t) is None for r in runs):>2}]")
+            med[(name, t)] = statistics.median(rollouts_needed(runs, t, BUDGET))
+            cells.append(f"{med[(name, t)]:>17.0f} [{never_reached(runs, t):>2}]")
         print(f"{name:28} | " + " | ".join(cells) + f" | {statistics.median(r.tracker.fast_1 for r in runs):>16.2f}"
               f" | {statistics.median(r.strategies for r in runs):>10.0f}")
     for t in TARGETS:
-        a = [r.rollouts_to(t) or BUDGET for r in ours]
-        b = [r.rollouts_to(t) or BUDGET for r in theirs]
+        a, b = rollouts_needed(ours, t, BUDGET), rollouts_needed(theirs, t, BUDGET)
         print(f"paired, fast_1>={t:.2f}: kernelgepa needs fewer rollouts on {sum(x < y for x, y in zip(a, b))}"
               f"/{len(a)} worlds, more on {sum(x > y for x, y in zip(a, b))}")
         report_ratio(f"rollouts to fast_1>={t:.2f}, median of {len(SEEDS)} simulated worlds", "gepa",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import statistics
 
 try:
-    from benchmarks.simworld import World, WorldParams, run_search
+    from benchmarks.simworld import World, WorldParams, never_reached, rollouts_needed, run_search
 except ImportError:  # benchmarks/ is not a package; pytest puts it on sys.path
-    from simworld import World, WorldParams, run_search
+    from simworld import World, WorldParams, never_reached, rollouts_needed, run_search
 
 SEEDS = range(20)
 TARGET = 0.5            # the fast_1 the ratios are about
@@ -30,11 +30,7 @@ def _sweep(selector: str, mode: str) -> list:
 
 
 def _needed(runs, target) -> list[int]:
-    return [r.rollouts_to(target) or MAX_ROLLOUTS for r in runs]
-
-
-def _misses(runs, target) -> int:
-    return sum(r.rollouts_to(target) is None for r in runs)
+    return rollouts_needed(runs, target, MAX_ROLLOUTS)
 
 
 def _paired(a, b, target) -> str:
@@ -69,8 +65,8 @@ def test_search_efficiency(benchmark, report_ratio):
         med[(sel, mode)] = statistics.median(_needed(rs, TARGET))
         hi = statistics.median(_needed(rs, TARGET_HI))
         acc = sum(r.accepted for r in rs) / max(1, sum(r.iterations for r in rs))
-        print(f"{sel:8} {mode:10} | {med[(sel, mode)]:>18.0f} [{_misses(rs, TARGET):>2}] | "
-              f"{hi:>18.0f} [{_misses(rs, TARGET_HI):>2}] | {acc:>19.2f} | "
+        print(f"{sel:8} {mode:10} | {med[(sel, mode)]:>18.0f} [{never_reached(rs, TARGET):>2}] | "
+              f"{hi:>18.0f} [{never_reached(rs, TARGET_HI):>2}] | {acc:>19.2f} | "
               f"{statistics.median(r.tracker.fast_1 for r in rs):>14.2f}")
     print(f"\nper seed, to fast_1>={TARGET:.2f}:")
     for cfg, rs in runs.items():
@@ -81,7 +77,7 @@ def test_search_efficiency(benchmark, report_ratio):
           f"{_paired(runs[('pareto', 'no-shared')], runs[('pareto', 'shared')], TARGET)}")
     best_ratio = med[("best", "shared")] / med[("pareto", "shared")]
     share_ratio = med[("pareto", "no-shared")] / med[("pareto", "shared")]
-    capped = 2 * _misses(runs[("pareto", "no-shared")], TARGET) > len(SEEDS)
+    capped = 2 * never_reached(runs[("pareto", "no-shared")], TARGET) > len(SEEDS)
     print(f"ratio of medians: best/pareto = {best_ratio:.2f}, no-shared/shared = {share_ratio:.2f}"
           f"{' (a lower bound: most no-shared runs never got there)' if capped else ''}; "
           "> 1: the first needs more rollouts")

@@ -7,6 +7,8 @@ toolkit, no Triton) yields nothing and a note, never an error.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import inspect
 import os
 import re
 import shutil
@@ -116,38 +118,37 @@ def cuda_headers_source() -> Source:
     notes = [] if inc else ["CUDA toolkit headers not found (set CUDA_HOME); skipped"]
 
     def load() -> list[Section]:
-        out = []
-        for f in files:
-            out += header_sections(f)
-        return out
+        return [s for f in files for s in header_sections(f)]
     return Source("cuda-headers", lambda: _hash_files(files, content=False), load, notes)
 
 
 # ---- installed kernel packages' docstrings ----------------------------------------------------
 def triton_source() -> Source:
+    """``triton.language`` docstrings. The fingerprint is the installed version (no import: opening a
+    fresh index stays cheap); triton is imported only when the index is (re)built."""
     try:
-        import triton
-        import triton.language as tl
-    except Exception as e:  # noqa: BLE001 - absent or broken install: a note, not an error
-        return Source("triton-api", lambda: "absent", lambda: [], [f"triton not importable ({type(e).__name__}); skipped"])
+        version = importlib.metadata.version("triton")
+    except importlib.metadata.PackageNotFoundError:
+        return Source("triton-api", lambda: "absent", lambda: [], ["triton not installed; skipped"])
+    src = Source("triton-api", lambda: f"triton-{version}", lambda: [])
 
     def load() -> list[Section]:
+        try:
+            import triton.language as tl
+        except Exception as e:  # noqa: BLE001 - a broken install: a note, not an error
+            src.notes.append(f"triton not importable ({type(e).__name__}); skipped")
+            return []
         out = []
         for name in sorted(dir(tl)):
             obj = getattr(tl, name, None)
             doc = getattr(obj, "__doc__", None)
             if name.startswith("_") or not doc or not callable(obj) or len(doc.strip()) < 30:
                 continue
-            out.append(Section(f"triton-api.{name}", f"triton.language.{name}", _dedent(doc),
-                               f"triton {triton.__version__} docstring", "triton-api"))
+            out.append(Section(f"triton-api.{name}", f"triton.language.{name}", inspect.cleandoc(doc)[:1800],
+                               f"triton {version} docstring", "triton-api"))
         return out
-    return Source("triton-api", lambda: f"triton-{triton.__version__}", load)
-
-
-def _dedent(doc: str) -> str:
-    import inspect
-
-    return inspect.cleandoc(doc)[:1800]
+    src.load = load
+    return src
 
 
 # ---- user documents ---------------------------------------------------------------------------
@@ -156,10 +157,7 @@ def user_source(paths: list[Path]) -> Source:
     notes = [f"{p}: no longer exists; skipped" for p in paths if not p.is_file()]
 
     def load() -> list[Section]:
-        out = []
-        for p in existing:
-            out += document_sections(p)
-        return out
+        return [s for p in existing for s in document_sections(p)]
     return Source("user", lambda: _hash_files(existing, content=False), load, notes)
 
 

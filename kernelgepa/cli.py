@@ -330,7 +330,7 @@ def cmd_optimize(args) -> int:
         raise UsageError("no task could be loaded (see `kernelgepa tasks`)")
     ex = _executor(ev, args, threads)
     try:
-        summary = run_optimize(args, tasks, ev, ex, console)
+        summary = run_optimize(args, tasks, ex, console)
     except OptimizeError as e:
         raise UsageError(str(e)) from None
     finally:

@@ -25,7 +25,9 @@ def add_index_parser(sub) -> None:
 
 
 def cmd_index(args, usage_error) -> int:
-    from docs_index import BACKEND_AREAS, DocsIndex, DocumentError, add_user_docs, default_index_dir, document_sections
+    from docs_index import (BACKEND_AREAS, DocsIndex, DocumentError, ManualRetriever, add_user_docs,
+                            default_index_dir, document_sections)
+    from docs_index.rerank import RerankUnavailable
     from kernelgepa.tables import console, print_hits
 
     directory = Path(args.index_dir) if args.index_dir else default_index_dir()
@@ -45,7 +47,8 @@ def cmd_index(args, usage_error) -> int:
     if args.index_cmd == "query" and args.backend and args.backend not in BACKEND_AREAS:
         raise usage_error(f"--backend: unknown backend {args.backend!r} ({', '.join(BACKEND_AREAS)})")
     try:
-        idx = DocsIndex.open(directory, rebuild=getattr(args, "force", False) or args.index_cmd == "add")
+        # a newly added document changes the user source's fingerprint, so open() rebuilds for it
+        idx = DocsIndex.open(directory, rebuild=getattr(args, "force", False))
     except OSError as e:
         raise usage_error(f"{directory}: {e.strerror or e}") from None
     if args.index_cmd in ("build", "add"):
@@ -54,17 +57,15 @@ def cmd_index(args, usage_error) -> int:
         for note in m["notes"]:
             console.print(f"note: {note}")
         return 0
-    areas = BACKEND_AREAS.get(args.backend) if args.backend else None
+    reranker = None
     if args.rerank:
-        from docs_index.rerank import DenseReranker, RerankUnavailable
+        from docs_index.rerank import DenseReranker
 
-        rr = DenseReranker()
-        try:
-            hits = rr.rerank(args.text, idx.query(args.text, rr.candidates, areas=areas))[:args.k]
-        except RerankUnavailable as e:
-            raise usage_error(str(e)) from None
-    else:
-        hits = idx.query(args.text, args.k, areas=areas)
+        reranker = DenseReranker()
+    try:  # the same path reflection takes: the backend's areas, then the optional re-ranking
+        hits = ManualRetriever(idx, args.backend, reranker=reranker).query(args.text, args.k)
+    except RerankUnavailable as e:
+        raise usage_error(str(e)) from None
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=1))
     else:

@@ -12,17 +12,17 @@ import random
 from dataclasses import dataclass
 from typing import Callable
 
+from harness.metrics import fast_p
 from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_text_block
 from kernelgepa.feedback import result_feedback
-from kernelgepa.frontier import SELECTORS, build_frontier
+from kernelgepa.frontier import SCORE_EPS, SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
 from kernelgepa.store import RunStore
 
-_EPS = 1e-9
 
 
 @dataclass
@@ -132,7 +132,7 @@ class Engine:
         child = self._strategy(text, parents, origin, it)
         got = self._evaluate(child, text, batch, "minibatch")
         before, after = sum(parent_scores.get(t, 0.0) for t in batch), sum(got.values())
-        if after > before + _EPS:
+        if after > before + SCORE_EPS:
             self._evaluate(child, text, self.tasks, "full")
             self.store.accept_strategy(child)
             self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}")
@@ -168,7 +168,7 @@ class Engine:
         totals = self.store.totals()
         kernels = {t: self.store.best_kernel(t) or {} for t in self.tasks}
         best = {t: k.get("speedup") for t, k in kernels.items()}
-        fast1 = sum(1 for s in best.values() if s is not None and s > 1.0) / max(1, len(self.tasks))
+        fast1 = fast_p([(bool(k), k.get("speedup")) for k in kernels.values()], 1.0, len(self.tasks))
         # NPU kernels are judged by vector utilisation (no speedup): the best one's, per solved task
         util = {t: (k["result"]["vector_util"], k["result"].get("vector_util_kind")) for t, k in kernels.items()
                 if (k.get("result") or {}).get("vector_util") is not None}

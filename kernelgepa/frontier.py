@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 Scores = dict[int, dict[str, float]]  # strategy id -> task -> score
-_EPS = 1e-9
+SCORE_EPS = 1e-9
 
 
 @dataclass
@@ -31,8 +31,8 @@ class Frontier:
 
 
 def _dominates(a: dict[str, float], b: dict[str, float], tasks) -> bool:
-    ge = all(a.get(t, 0.0) >= b.get(t, 0.0) - _EPS for t in tasks)
-    gt = any(a.get(t, 0.0) > b.get(t, 0.0) + _EPS for t in tasks)
+    ge = all(a.get(t, 0.0) >= b.get(t, 0.0) - SCORE_EPS for t in tasks)
+    gt = any(a.get(t, 0.0) > b.get(t, 0.0) + SCORE_EPS for t in tasks)
     return ge and gt
 
 
@@ -43,7 +43,7 @@ def build_frontier(scores: Scores, tasks: list[str]) -> Frontier:
     for t in tasks:
         top = max((s.get(t, 0.0) for s in scores.values()), default=0.0)
         best[t] = top
-        winners[t] = {sid for sid, s in scores.items() if s.get(t, 0.0) >= top - _EPS}
+        winners[t] = {sid for sid, s in scores.items() if s.get(t, 0.0) >= top - SCORE_EPS}
     members = set().union(*winners.values()) if winners else set()
     dominated = {a for a in members for b in members if a != b and _dominates(scores[b], scores[a], tasks)}
     for t in tasks:

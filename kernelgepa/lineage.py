@@ -32,14 +32,16 @@ class MergePolicy:
     def pick(self, members: set[int], parents: dict[int, list[int]], merged: set[tuple[int, int]],
              rng: random.Random) -> tuple[int, int] | None:
         ids = sorted(members)
+        lineage = {s: ancestors(s, parents) for s in ids}
+        recent = {s: ancestors(s, parents, self.recent) for s in ids}
         pairs = []
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
                 if (a, b) in merged:
                     continue
-                if a in ancestors(b, parents) or b in ancestors(a, parents):
+                if a in lineage[b] or b in lineage[a]:
                     continue
-                if ancestors(a, parents, self.recent) & ancestors(b, parents, self.recent):
+                if recent[a] & recent[b]:
                     continue
                 pairs.append((a, b))
         return rng.choice(pairs) if pairs else None

@@ -31,9 +31,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-# litellm fetches its model-price map over the network at import unless told to use its bundled copy.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
 __all__ = ["LLMCall", "LLMReply", "LLMError", "ResponseCache", "LLMClient", "scrub_secrets"]
 
 _litellm = None

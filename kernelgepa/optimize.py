@@ -50,7 +50,7 @@ def _manual(args, console):
     return ManualRetriever(index, args.backend, k=args.docs_k, char_budget=args.docs_chars, reranker=reranker)
 
 
-def run_optimize(args, tasks, evaluator, executor, console) -> dict:
+def run_optimize(args, tasks, executor, console) -> dict:
     from kernelgepa.adapter import EvaluationLost, KernelAdapter
     from kernelgepa.engine import Engine, EngineConfig
     from kernelgepa.llm import LLMError, ResponseCache

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -143,8 +143,6 @@ def _search_line(s: dict, vector_scored: bool) -> str:
 
 
 def _search_panel(s: dict, events: list[str], vector_scored: bool):
-    from rich.console import Group
-
     cols = {"iteration": str(s["iteration"]), "rollouts": str(s["rollouts"]), "LLM $": f"{s['usd']:.3f}",
             "frontier": str(s["frontier"])}
     if not vector_scored:
