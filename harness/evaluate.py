@@ -125,20 +125,29 @@ class Evaluator:
         if res.status == Status.OK and kernel:
             from harness.profile import profile_candidate
             with pool.lease() as device:
-                res.profile = profile_candidate(self, ref.dir, cand, artifacts, device)
+                res.profile = profile_candidate(self, ref, cand, artifacts, device)
             if res.profile:
                 res.rung = "profile"
         return res
+
+    def candidate_job(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, n_trials: int, *,
+                      timed: bool, device: str | None = None, poison: bool = True) -> dict:
+        """The job a candidate child reads. One builder for the sandboxed run and the profiler's
+        standalone run, so both set the child up alike (backend hooks included). ``device`` None:
+        the child asks for one once its kernels are built; ``poison`` False: no NaN fill before
+        each trial (the profiler would list that fill as a kernel)."""
+        return {"role": "candidate", "backend": self.backend.name, "interpret": self.backend.interpreted,
+                "device": device, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
+                "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
+                "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
+                "timing": self.cfg.timing.to_dict(),
+                "expected_out_bytes": ref.output_bytes if ref and poison else 0}
 
     def _run_candidate(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, sandbox: Sandbox,
                        n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession"):
         """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
         asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
-        job = {"role": "candidate", "backend": self.backend.name, "interpret": self.backend.interpreted,
-               "device": None, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
-               "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
-               "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
-               "timing": self.cfg.timing.to_dict(), "expected_out_bytes": ref.output_bytes if ref else 0}
+        job = self.candidate_job(cand, ref, artifacts, n_trials, timed=timed)
         try:
             report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
         finally:

@@ -33,15 +33,14 @@ def available(evaluator, device: str) -> bool:
             and shutil.which("ncu") is not None)
 
 
-def profile_candidate(evaluator, ref_dir: Path, cand: Path, artifacts: dict, device: str) -> str | None:
-    """Run the candidate once under ncu (inputs from the cached reference in ``ref_dir``)."""
+def profile_candidate(evaluator, ref, cand: Path, artifacts: dict, device: str) -> str | None:
+    """Run the candidate once under ncu (inputs from the cached reference ``ref``), with the same
+    job an evaluation's run gets, less timing and the NaN fill."""
     if not available(evaluator, device):
         return None
     jd = Path(tempfile.mkdtemp(prefix="kgepa-prof-"))
-    (jd / "job.json").write_text(json.dumps({
-        "role": "candidate", "device": device, "threads": evaluator.cfg.threads, "candidate_path": str(cand),
-        "ref_dir": str(ref_dir), "artifacts": artifacts, "n_trials": 1, "model_seed": evaluator.cfg.seed,
-        "time": False}))
+    job = evaluator.candidate_job(cand, ref, artifacts, 1, timed=False, device=device, poison=False)
+    (jd / "job.json").write_text(json.dumps(job))
     cmd = ["ncu", "--csv", "--page", "raw", "--metrics", ",".join(METRICS), "--launch-count", "20",
            sys.executable, "-m", "harness.worker.main", str(jd)]
     try:

@@ -1,5 +1,15 @@
 """The Nsight Compute summary parser (the profiler itself needs a GPU; its output format does not)."""
-from harness.profile import summarize_ncu_csv
+import json
+import os
+
+import torch
+
+from harness.backends.cupy import CupyBackend
+from harness.config import EvalConfig
+from harness.evaluate import Evaluator
+from harness.profile import profile_candidate, summarize_ncu_csv
+from harness.reference import ReferenceRun
+from harness.tensorio import encode
 
 NCU_RAW = '''==PROF== Connected to process 4242
 ==PROF== Profiling "relu_k" - 0: 0%....50%....100% - 9 passes
@@ -18,3 +28,33 @@ def test_ncu_raw_csv_becomes_one_line_per_kernel():
 
 def test_no_csv_means_no_summary():
     assert summarize_ncu_csv("==ERROR== the profiler could not be loaded") == ""
+
+
+class _RunnableCupy(CupyBackend):
+    """This machine has no GPU: claim one so the profiler path is taken (ncu below is a stand-in)."""
+
+    @property
+    def can_run(self) -> bool:
+        return True
+
+
+def test_profiled_candidate_gets_the_same_backend_setup_as_the_evaluated_run(tmp_path, monkeypatch):
+    # A stand-in ncu that keeps the job the profiler wrote: a CuPy candidate's child must be told its
+    # backend, or it never installs the CuPy build hooks.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "ncu").write_text(f'#!/bin/sh\nfor a; do last="$a"; done\ncp "$last/job.json" {tmp_path}/seen.json\n')
+    (bindir / "ncu").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    ev = Evaluator(_RunnableCupy(), EvalConfig(profile=True), cache_root=tmp_path / "cache")
+    (tmp_path / "ref").mkdir()
+    outs = encode([torch.zeros(1024)], tmp_path / "ref", "t0_out")
+    ref = ReferenceRun(tmp_path / "ref", {"trials": [{"outputs": outs}]})
+    out = profile_candidate(ev, ref, tmp_path / "cand.py", {"k": "/a.cubin"}, "cuda:0")
+    assert out.startswith("profile: ncu produced no metrics")
+    job = json.loads((tmp_path / "seen.json").read_text())
+    evaluated = ev.candidate_job(tmp_path / "cand.py", ref, {"k": "/a.cubin"}, 1, timed=False)
+    assert job["backend"] == "cupy" and job["interpret"] is False and job["compile_only"] is False
+    assert job["device"] == "cuda:0" and job["expected_out_bytes"] == 0 and evaluated["expected_out_bytes"] > 0
+    assert {k: v for k, v in job.items() if k not in ("device", "expected_out_bytes")} == \
+        {k: v for k, v in evaluated.items() if k not in ("device", "expected_out_bytes")}
