@@ -1,4 +1,5 @@
 """Real compilers: the fast route, the cache, errors, flag vetting; nvcc compile-only where installed."""
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -71,3 +72,38 @@ def test_cuda_syntax_error_has_nvcc_message(tmp_path):
     r = Builder(tmp_path, link_cuda=False).build(BuildRequest(kind="cuda", name="k",
                                                               sources=("__global__ void k(float* x) { x[0] = 1 }",)))
     assert not r.ok and 'error: expected a ";"' in r.log
+
+
+@pytest.fixture
+def emulation_copy(tmp_path, monkeypatch):
+    """The emulation headers copied to a tmp dir the host unit hashes instead (digest recomputed)."""
+    from npueval_tasks import host
+    copy = tmp_path / "include"
+    shutil.copytree(host.INCLUDE_DIR, copy)
+    monkeypatch.setattr(host, "INCLUDE_DIR", copy)
+    host.emulation_digest.cache_clear()
+    yield copy
+    monkeypatch.undo()
+    host.emulation_digest.cache_clear()
+
+
+def test_aie_host_build_key_changes_when_an_emulation_header_changes(emulation_copy):
+    # The key is a hash of the request; the unit's first line carries the headers' digest, so
+    # editing a header cannot serve a build made against the old one.
+    from npueval_tasks import host
+    from npueval_tasks.task import parse_task
+    task = parse_task({
+        "kernel_name": "k", "prompt": "void k(int32_t *x) {\n}\n", "canonical_solution": "}",
+        "program_code": 'extern "C" void k_wrapper(int32_t *x) { k(x); }',
+        "test_vectors": {"inputs": [{"x": [1], "dtype": "int32"}], "outputs": [{"x": [1], "dtype": "int32"}]}})
+
+    def key() -> str:
+        unit = host.host_translation_unit(task, "void k(int32_t *x) {}")
+        return BuildRequest(kind="aie_host", name="k", sources=(unit,)).key
+
+    before = key()
+    header = next(p for p in sorted(emulation_copy.rglob("*")) if p.is_file())
+    assert key() == before
+    header.write_text(header.read_text() + "\n// edited\n")
+    host.emulation_digest.cache_clear()  # a new process would hash the edited tree
+    assert key() != before
