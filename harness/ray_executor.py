@@ -266,14 +266,18 @@ class RayExecutor:
                 return
             self.workers.remove(dead)
             self._replacing += 1
-        fresh = None
+        fresh = actor = None
         try:
             ray.kill(dead.actor)
             actor = self._spawn()
             node, pid = ray.get(actor.ready.remote(), timeout=self._start_timeout_s)
             fresh = WorkerHandle(actor, node, pid)
         except Exception:  # noqa: BLE001 - no room or no node: the pool shrinks, callers see infra errors
-            pass
+            if actor is not None:  # spawned but never ready (e.g. not placed in time): do not leave it pending
+                try:
+                    ray.kill(actor)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
         finally:
             with self._cond:
                 self._replacing -= 1
