@@ -11,9 +11,9 @@ from html import escape
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import DiffLexer, PythonLexer
+from pygments.lexers import CppLexer, DiffLexer, PythonLexer
 
-from kernelgepa.report.load import RunData, StrategyNode
+from kernelgepa.report.load import RunData, StrategyNode, TaskRow
 from kernelgepa.report.plots import Plot
 from kernelgepa.report.tables import Table, run_facts
 
@@ -58,8 +58,19 @@ def _plot(p: Plot) -> str:
             f"<figcaption>{escape(p.title)}</figcaption></figure>")
 
 
-def _code(source: str) -> str:
-    return highlight(source, PythonLexer(), _FORMATTER)
+def _code(source: str, run: RunData) -> str:
+    """NPU kernels are AIE C++ (``NpuTask.solution_suffix`` is .cc); every other backend's are Python files."""
+    lexer = CppLexer() if run.totals.get("backend") == "npu" else PythonLexer()
+    return highlight(source, lexer, _FORMATTER)
+
+
+def _headline(t: TaskRow) -> str:
+    """What the best kernel achieved: its speedup, or for NPU kernels (no speedup) its labelled utilisation."""
+    if t.speedup is not None:
+        return f"{t.speedup:.2f}x"
+    if t.vector_util is not None:
+        return f"{t.vector_util:.1%} vector utilisation ({t.vector_util_kind or 'unlabelled'})"
+    return "correct"
 
 
 def kernel_diff(first: str, best: str, task: str) -> str:
@@ -76,8 +87,8 @@ def _kernels(run: RunData) -> str:
         diff = kernel_diff(t.first_correct_source or "", t.best_source, t.task)
         diff_html = (highlight(diff, DiffLexer(), _FORMATTER) if diff
                      else "<p>The first correct kernel is the best one: no diff.</p>")
-        parts.append(f"<details><summary>{escape(t.task)}: {t.speedup:.2f}x, kernel #{t.kernel_id} from strategy "
-                     f"#{t.strategy_id}</summary><h4>best kernel</h4>{_code(t.best_source)}"
+        parts.append(f"<details><summary>{escape(t.task)}: {escape(_headline(t))}, kernel #{t.kernel_id} from strategy "
+                     f"#{t.strategy_id}</summary><h4>best kernel</h4>{_code(t.best_source, run)}"
                      f"<h4>diff from the first correct kernel</h4>{diff_html}</details>")
     return "".join(parts) or "<p>No correct kernel yet.</p>"
 

@@ -221,15 +221,18 @@ def _task_row(task: str, mine: list[dict], everything: list[dict], labels: dict[
 
 
 def _progress(kernels: list[dict], n_tasks: int, usd_at) -> list[ProgressPoint]:
-    """fast_1 after each stored kernel, in store order (the search's own clock)."""
+    """fast_1 and fast_0 after each stored kernel, in store order (the search's own clock). A kernel is
+    correct by its status alone: NPU kernels pass without a speedup."""
     best: dict[str, float] = {}
+    correct: set[str] = set()
     points = []
+    n = max(1, n_tasks)
     for i, k in enumerate(kernels, 1):
-        if k["status"] == "ok" and (k["speedup"] or 0.0) > best.get(k["task"], 0.0):
-            best[k["task"]] = k["speedup"]
-        n = max(1, n_tasks)
+        if k["status"] == "ok":
+            correct.add(k["task"])
+            best[k["task"]] = max(best.get(k["task"], 0.0), k["speedup"] or 0.0)
         points.append(ProgressPoint(i, usd_at(k["created"]), sum(1 for s in best.values() if s > 1.0) / n,
-                                    len(best) / n))
+                                    len(correct) / n))
     return points
 
 

@@ -259,6 +259,38 @@ def test_dollars_to_best_and_dollar_progress(tmp_path):
     assert (tmp_path / "out" / "plots" / "progress_usd.png").stat().st_size > 5000
 
 
+@pytest.fixture
+def npu_run(tmp_path) -> Path:
+    """A store shaped like `optimize --backend npu` leaves it: correct AIE C++ kernels with estimated
+    utilisation and no speedup (NPU kernels are not timed against a reference)."""
+    st = SQLiteStore(tmp_path / "npu-run" / "run.db")
+    st.set_meta("config", {"tasks": ["add_int8", "relu_bf16"], "backend": "npu"})
+    for task, status, util in [("add_int8", "compile_error", None), ("add_int8", "ok", 0.42),
+                               ("relu_bf16", "ok", 0.01)]:
+        result = {"status": status, "speedup": None, "vector_util": util,
+                  "vector_util_kind": "estimated" if util is not None else None}
+        st.add_kernel(task, f"#include <aie_api/aie.hpp>\nvoid {task}(int8_t *in) {{ /* {status} */ }}\n",
+                      strategy_id=None, parent_kernel_id=None, status=status, speedup=None, score=util or 0.0,
+                      result=result, llm_calls=[])
+    st.close()
+    return tmp_path / "npu-run"
+
+
+def test_npu_run_html_shows_labelled_utilisation_and_cpp_kernels(npu_run, tmp_path):
+    build_report([str(npu_run)], tmp_path / "o", ["html"])
+    page = (tmp_path / "o" / "report.html").read_text()
+    assert "add_int8: 42.0% vector utilisation (estimated), kernel #2" in page
+    assert "relu_bf16: 1.0% vector utilisation (estimated)" in page
+    assert "NPU pass rate and vector utilisation" in page
+    # C++ lexer: the #include line is a preprocessor token (the Python lexer would call it a comment)
+    assert '<span class="cp">#include' in page and '<span class="c1">#include' not in page
+
+
+def test_npu_run_counts_correct_kernels_without_speedup(npu_run):
+    rep = build_report([str(npu_run)], npu_run / "report", ["json"])
+    assert [(p.fast_0, p.fast_1) for p in rep.runs[0].progress] == [(0.0, 0.0), (0.5, 0.0), (1.0, 0.0)]
+
+
 def test_without_matplotlib_one_line_and_the_rest_of_the_report(engine_run, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
