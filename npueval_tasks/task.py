@@ -51,9 +51,6 @@ class Signature:
     name: str
     params: tuple[Param, ...]
 
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
 
 @dataclass(frozen=True)
 class Buffer:

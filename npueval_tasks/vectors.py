@@ -38,8 +38,9 @@ def compare(expected: Buffer, got: np.ndarray, *, atol: float, rtol: float) -> M
     exp = np.asarray(expected.values, dtype=np.float64).astype(np.float32)
     if got.shape != exp.shape:
         return Mismatch(0, 0, f"output has {got.size} elements, expected {exp.size}")
-    diff = np.abs(got.astype(np.float64) - exp.astype(np.float64))
-    ok = (diff <= atol + rtol * np.abs(exp.astype(np.float64))) | (got == exp)
+    exp64 = exp.astype(np.float64)
+    diff = np.abs(got.astype(np.float64) - exp64)
+    ok = (diff <= atol + rtol * np.abs(exp64)) | (got == exp)
     ok &= ~np.isnan(got)
     if ok.all():
         return None
@@ -48,7 +49,7 @@ def compare(expected: Buffer, got: np.ndarray, *, atol: float, rtol: float) -> M
     worst = int(np.argmax(np.where(ok, -1.0, diff)))
     first = ", ".join(f"[{i}] expected {exp[i]:.6g}, got {got[i]:.6g}" for i in bad[:SHOW_POSITIONS])
     more = f" (+{bad.size - SHOW_POSITIONS} more)" if bad.size > SHOW_POSITIONS else ""
-    rel = np.abs(exp.astype(np.float64)).clip(1e-12)
+    rel = np.abs(exp64).clip(1e-12)
     return Mismatch(0, 0, f"{expected.name}: |got-expected| > {atol:g} + {rtol:g}*|expected| at {first}{more}",
                     max_abs_err=float(diff[worst]), max_rel_err=float(np.max(np.where(ok, 0.0, diff / rel))),
                     rel_l2=float(np.linalg.norm(np.where(np.isinf(diff), 0.0, diff)) / max(np.linalg.norm(exp), 1e-30)),

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernelgepa.report.compare import comparison_tables, unique_names
-from kernelgepa.report.html import render_html
 from kernelgepa.report.load import ReportInputError, RunData, load
 from kernelgepa.report.plots import PlotsUnavailable, make_plots
 from kernelgepa.report.tables import run_tables
@@ -91,4 +90,7 @@ def _write(rep: Report, formats, per_run, comparison, plots, plot_notes) -> None
         doc = {"runs": [run_json(r) for r in rep.runs], "comparison": [table_json(t) for t in comparison]}
         _put(rep, "report.json", json.dumps(doc, indent=2, default=str))
     if "html" in formats:
+        # imported here: pygments is needed only when HTML is asked for
+        from kernelgepa.report.html import render_html
+
         _put(rep, "report.html", render_html(rep.runs, per_run, comparison, plots, plot_notes))

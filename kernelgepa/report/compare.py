@@ -1,9 +1,15 @@
 """Several runs side by side: who wins which task, and the summary numbers next to each other."""
 from __future__ import annotations
 
-from harness.metrics import FAST_P_THRESHOLDS
 from kernelgepa.report.load import RunData, TaskRow
-from kernelgepa.report.tables import GEOMEAN_CAPTION, Table, run_summary
+from kernelgepa.report.tables import (
+    GEOMEAN_CAPTION,
+    SUMMARY_FORMATS,
+    SUMMARY_HEADERS,
+    Table,
+    run_summary,
+    summary_row,
+)
 
 TIE_REL = 0.02  # speedups within 2% of the best are a tie: timing noise is about that large
 
@@ -40,19 +46,14 @@ def _cell(row: TaskRow | None) -> str:
 
 
 def comparison_tables(runs: list[RunData]) -> list[Table]:
-    names = unique_names(runs)
+    """``runs`` carry unique names already (``build_report`` de-duplicates them)."""
+    names = [r.name for r in runs]
     winners = task_winners(runs)
     wins = [sum(1 for w in winners.values() if w == [i]) for i in range(len(runs))]
     ties = [sum(1 for w in winners.values() if len(w) > 1 and i in w) for i in range(len(runs))]
-    rows = []
-    for i, r in enumerate(runs):
-        s = run_summary(r)
-        rows.append([names[i], s["n_tasks"], s["n_correct"]] + [s["fast_p"][str(p)] for p in FAST_P_THRESHOLDS]
-                    + [s["geomean_speedup"], s["geomean_speedup_all"], wins[i], ties[i]])
-    summary = Table("comparison: summary",
-                    ["run", "tasks", "correct"] + [f"fast_{p:g}" for p in FAST_P_THRESHOLDS]
-                    + ["geomean (correct)", "geomean (all, failures = 1.0)", "tasks won", "tasks tied"], rows,
-                    ["", "d", "d"] + [".2f"] * len(FAST_P_THRESHOLDS) + [".3f", ".3f", "d", "d"],
+    rows = [summary_row(r.name, run_summary(r)) + [wins[i], ties[i]] for i, r in enumerate(runs)]
+    summary = Table("comparison: summary", ["run"] + SUMMARY_HEADERS[1:] + ["tasks won", "tasks tied"], rows,
+                    SUMMARY_FORMATS + ["d", "d"],
                     GEOMEAN_CAPTION + f" A task is won by the run with the best correct speedup; within "
                                       f"{TIE_REL:.0%} of each other is a tie.")
     per_task = []

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from kernelgepa.store import SQLiteStore
 
-# Result fields an NPU backend may attach: utilisation as a fraction, and where it came from.
-
 
 class ReportInputError(Exception):
     """A path that is neither a run directory nor an eval JSON file: one line for the user."""
@@ -187,13 +185,14 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
     for e in store.evaluations():
         if e["strategy_id"] in by_id:
             by_id[e["strategy_id"]].scores[e["task"]] = e["score"]
-    totals = {**store.totals(), "wall_s": store.get_meta("wall_s", _summary(run_dir).get("wall_s")), "iterations": store.get_meta("iteration", 0),
-              "model": config.get("model"), "backend": config.get("backend")}
+    summary = _summary(run_dir)
+    totals = {**store.totals(), "wall_s": store.get_meta("wall_s", summary.get("wall_s")),
+              "iterations": store.get_meta("iteration", 0), "model": config.get("model"), "backend": config.get("backend")}
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,
                   manual=store.manual_shown(), totals=totals,
                   stopped=store.get_meta("stopped"))
-    run.notes = _run_notes(run_dir, run, len(kernels))
+    run.notes = _run_notes(summary, run, len(kernels))
     return run
 
 
@@ -245,13 +244,12 @@ def _summary(run_dir: Path) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def _run_notes(run_dir: Path, run: RunData, n_kernels: int) -> list[str]:
+def _run_notes(summary: dict, run: RunData, n_kernels: int) -> list[str]:
     if run.empty:
         return ["empty run: the store holds no tasks and no kernels yet (was the run started?)"]
     notes = []
     if n_kernels == 0:
         notes.append("no kernel has been evaluated yet")
-    summary = _summary(run_dir)
     if not summary:
         notes.append("unfinished run: no summary.json (still running, or stopped before the end); "
                      "numbers are what the store holds so far")

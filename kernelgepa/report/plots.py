@@ -9,7 +9,6 @@ import io
 from dataclasses import dataclass
 
 from harness.metrics import FAST_P_THRESHOLDS, fast_p
-from kernelgepa.report.compare import unique_names
 from kernelgepa.report.load import RunData
 
 MISSING = "matplotlib is not installed: no plots (pip install 'kernelgepa[report]')"
@@ -48,9 +47,9 @@ def fast_p_plot(runs: list[RunData]) -> Plot:
     fig, ax = _figure()
     top = max([2.0] + [t.speedup for r in runs for t in r.tasks if t.correct and t.speedup])
     grid = [top * 1.05 * i / 400 for i in range(401)]
-    for name, r in zip(unique_names(runs), runs):
+    for r in runs:
         pairs = [(t.correct, t.speedup) for t in r.tasks]
-        ax.step(grid, [fast_p(pairs, p) for p in grid], where="post", label=name)
+        ax.step(grid, [fast_p(pairs, p) for p in grid], where="post", label=r.name)
         ax.plot(FAST_P_THRESHOLDS, [fast_p(pairs, p) for p in FAST_P_THRESHOLDS], "o", color=ax.lines[-1].get_color())
     ax.axvline(1.0, color="grey", lw=0.8, ls="--")
     ax.set(xlabel="speedup threshold p", ylabel="fast_p (share of all tasks)", ylim=(-0.02, 1.02),
@@ -61,24 +60,24 @@ def fast_p_plot(runs: list[RunData]) -> Plot:
 
 def progress_plot(runs: list[RunData], by: str) -> Plot | None:
     """fast_1 as the search went on, against rollouts or LLM dollars; None when there is no such axis."""
-    with_progress = [(n, r) for n, r in zip(unique_names(runs), runs) if r.progress]
+    with_progress = [r for r in runs if r.progress]
     if by == "usd":
-        with_progress = [(n, r) for n, r in with_progress if r.progress[-1].usd > 0]
+        with_progress = [r for r in with_progress if r.progress[-1].usd > 0]
     if not with_progress:
         return None
     fig, ax = _figure()
-    for name, r in with_progress:
+    for r in with_progress:
         xs = [0.0] + [getattr(p, by) for p in r.progress]
-        ax.step(xs, [0.0] + [p.fast_1 for p in r.progress], where="post", label=f"{name}: fast_1")
+        ax.step(xs, [0.0] + [p.fast_1 for p in r.progress], where="post", label=f"{r.name}: fast_1")
         ax.step(xs, [0.0] + [p.fast_0 for p in r.progress], where="post", ls=":", color=ax.lines[-1].get_color(),
-                label=f"{name}: correct (fast_0)")
+                label=f"{r.name}: correct (fast_0)")
     label = {"rollouts": "rollouts (kernels evaluated)", "usd": "LLM dollars spent"}[by]
     ax.set(xlabel=label, ylabel="share of all tasks", ylim=(-0.02, 1.02), title=f"search progress: fast_1 versus {by}")
     ax.legend(fontsize="small")
     return Plot(f"progress_{by}", f"fast_1 versus {label}", _png(fig))
 
 
-def speedup_bars(run: RunData, name: str) -> Plot | None:
+def speedup_bars(run: RunData) -> Plot | None:
     """Per-task best speedup, sorted; failed tasks shown as empty slots labelled with their status."""
     if not run.tasks:
         return None
@@ -92,8 +91,8 @@ def speedup_bars(run: RunData, name: str) -> Plot | None:
             ax.text(i, 0.02, t.status, rotation=90, ha="center", va="bottom", fontsize="x-small", color="tab:red")
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xticks(range(len(rows)), [t.task for t in rows], rotation=60, ha="right", fontsize="small")
-    ax.set(ylabel="speedup over eager PyTorch", title=f"{name}: best speedup per task")
-    return Plot(f"speedups_{_slug(name)}", f"{name}: best speedup per task", _png(fig))
+    ax.set(ylabel="speedup over eager PyTorch", title=f"{run.name}: best speedup per task")
+    return Plot(f"speedups_{_slug(run.name)}", f"{run.name}: best speedup per task", _png(fig))
 
 
 def _slug(name: str) -> str:
@@ -102,7 +101,8 @@ def _slug(name: str) -> str:
 
 def make_plots(runs: list[RunData]) -> tuple[list[Plot], list[str]]:
     """Every figure the report can show, and a line for each one it cannot; raises PlotsUnavailable
-    without matplotlib."""
+    without matplotlib. Run names label curves and name files, so they must be unique (``build_report``
+    makes them so)."""
     live = [r for r in runs if not r.empty]
     if not live:
         return [], ["no plots: no run has any task yet"]
@@ -112,5 +112,5 @@ def make_plots(runs: list[RunData]) -> tuple[list[Plot], list[str]]:
     elif not any(r.progress and r.progress[-1].usd > 0 for r in live):
         notes.append("no fast_1-versus-dollars plot: no LLM dollars recorded (cached replies or an unpriced model)")
     plots = [fast_p_plot(live), progress_plot(live, "rollouts"), progress_plot(live, "usd")]
-    plots += [speedup_bars(r, n) for n, r in zip(unique_names(live), live)]
+    plots += [speedup_bars(r) for r in live]
     return [p for p in plots if p is not None], notes

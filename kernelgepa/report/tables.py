@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.metrics import FAST_P_THRESHOLDS, summarize
+from harness.metrics import FAST_P_THRESHOLDS, summarize, summarize_npu
 from kernelgepa.report.load import RunData, TaskRow
 
 GEOMEAN_CAPTION = ("fast_p: share of ALL tasks that are correct with speedup > p (failed and unattempted tasks "
@@ -50,25 +50,26 @@ def _level_name(level: int | None) -> str:
     return "unknown level" if level is None else f"level {level}"
 
 
-def _summary_row(name: str, s: dict) -> list:
+def summary_row(name: str, s: dict) -> list:
+    """One row under ``SUMMARY_HEADERS`` from a ``run_summary`` dict (also the comparison's per-run row)."""
     return ([name, s["n_tasks"], s["n_correct"]] + [s["fast_p"][str(p)] for p in FAST_P_THRESHOLDS]
             + [s["geomean_speedup"], s["geomean_speedup_all"]])
 
 
-_SUMMARY_HEADERS = (["scope", "tasks", "correct"] + [f"fast_{p:g}" for p in FAST_P_THRESHOLDS]
-                    + ["geomean (correct)", "geomean (all, failures = 1.0)"])
-_SUMMARY_FORMATS = ["", "d", "d"] + [".2f"] * len(FAST_P_THRESHOLDS) + [".3f", ".3f"]
+SUMMARY_HEADERS = (["scope", "tasks", "correct"] + [f"fast_{p:g}" for p in FAST_P_THRESHOLDS]
+                   + ["geomean (correct)", "geomean (all, failures = 1.0)"])
+SUMMARY_FORMATS = ["", "d", "d"] + [".2f"] * len(FAST_P_THRESHOLDS) + [".3f", ".3f"]
 
 
 def summary_table(run: RunData) -> Table:
     """fast_p and geomeans for the whole run and per level."""
-    rows = [_summary_row("all tasks", run_summary(run))]
+    rows = [summary_row("all tasks", run_summary(run))]
     lvls = levels(run)
     if len(lvls) > 1 or lvls[:1] != [None]:
-        rows += [_summary_row(_level_name(lv), run_summary(run, [t for t in run.tasks if t.level == lv]))
+        rows += [summary_row(_level_name(lv), run_summary(run, [t for t in run.tasks if t.level == lv]))
                  for lv in lvls]
-    return Table(f"{run.name}: fast_p and geometric-mean speedup", list(_SUMMARY_HEADERS), rows,
-                 list(_SUMMARY_FORMATS), GEOMEAN_CAPTION)
+    return Table(f"{run.name}: fast_p and geometric-mean speedup", list(SUMMARY_HEADERS), rows,
+                 list(SUMMARY_FORMATS), GEOMEAN_CAPTION)
 
 
 def task_table(run: RunData) -> Table:
@@ -99,9 +100,8 @@ def npu_table(run: RunData) -> Table | None:
     kinds = {t.vector_util_kind for t in measured}
     label = {frozenset({"real"}): "real", frozenset({"estimated"}): "estimated"}.get(
         frozenset(kinds), "mixed or unlabelled: " + ", ".join(sorted(k or "unlabelled" for k in kinds)))
-    passed = sum(1 for t in run.tasks if t.correct)
-    mean = sum(t.vector_util or 0.0 for t in run.tasks if t.correct) / len(run.tasks)
-    rows = [[len(run.tasks), passed, passed / len(run.tasks), len(measured), mean, label]]
+    s = summarize_npu([{"status": t.status, "vector_util": t.vector_util} for t in run.tasks])
+    rows = [[s["n_tasks"], s["n_passed"], s["pass_rate"], len(measured), s["mean_vector_util"], label]]
     return Table(f"{run.name}: NPU pass rate and vector utilisation",
                  ["tasks", "passed", "pass rate", "tasks with utilisation", "mean vector utilisation", "source"],
                  rows, ["d", "d", ".2f", "d", ".1%", ""],
