@@ -253,7 +253,11 @@ def _artifact_name(req: BuildRequest) -> str:
     return "kernel.cubin" if req.kind == "nvrtc" else "lib.so"
 
 
+def default_cache_root() -> Path:
+    """Where builds, baselines and evaluations are cached unless a cache dir is given."""
+    return Path(os.environ.get("KERNELGEPA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kernelgepa"))
+
+
 def default_cache_dir() -> Path:
-    root = os.environ.get("KERNELGEPA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kernelgepa")
-    return Path(root) / f"build-py{sys.version_info.major}{sys.version_info.minor}"
+    return default_cache_root() / f"build-py{sys.version_info.major}{sys.version_info.minor}"

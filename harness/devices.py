@@ -9,7 +9,6 @@ class DevicePool:
     def __init__(self, devices: list[str]):
         if not devices:
             raise ValueError("a device pool needs at least one device")
-        self.devices = list(devices)
         self._free: queue.Queue[str] = queue.Queue()
         for d in devices:
             self._free.put(d)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from harness.backends.base import Backend
-from harness.build import BuildError, Builder, BuildRequest, default_cache_dir
+from harness.build import BuildError, Builder, BuildRequest, default_cache_root
 from harness.compare import compare
 from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
@@ -29,7 +29,7 @@ class Evaluator:
                  work_root: Path | None = None, keep_jobs: bool = False):
         self.backend = backend
         self.cfg = config or EvalConfig()
-        self.cache_root = Path(cache_root) if cache_root else default_cache_dir().parent
+        self.cache_root = Path(cache_root) if cache_root else default_cache_root()
         self.builder = backend.builder(self.cache_root / "build", cuda_arch=self.cfg.cuda_arch,
                                        timeout_s=self.cfg.compile_timeout_s)
         self.runner = JobRunner(work_root, keep=keep_jobs)

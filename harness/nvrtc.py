@@ -39,15 +39,6 @@ def available() -> bool:
     return load_library() is not None
 
 
-def version() -> str:
-    lib = load_library()
-    if lib is None:
-        return ""
-    major, minor = ctypes.c_int(), ctypes.c_int()
-    lib.nvrtcVersion(ctypes.byref(major), ctypes.byref(minor))
-    return f"{major.value}.{minor.value}"
-
-
 def compile_cubin(source: str, arch: str, options: list[str], name: str = "kernel.cu") -> tuple[bool, str, bytes]:
     """(ok, compiler log, cubin) for ``source`` compiled for ``arch`` (e.g. sm_90)."""
     lib = load_library()

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from harness.build import default_cache_dir
+from harness.build import default_cache_root
 from harness.config import EvalConfig
 from harness.evaluate import Evaluator
 from harness.executor import EvalRequest, LocalExecutor, stream
@@ -134,7 +134,7 @@ class RayExecutor:
                 raise RayExecutorError(f"cannot start or reach Ray at {address or 'a local instance'}: "
                                        f"{_first_line(e)} (start a cluster with `ray start --head`)") from None
         self._options, self.slots, default_workers = self._placement(ray.cluster_resources())
-        default_cache = default_cache_dir().parent
+        default_cache = default_cache_root()
         self._spec = WorkerSpec(evaluator.backend.name, evaluator.cfg,
                                 None if evaluator.cache_root == default_cache else evaluator.cache_root, self.slots)
         self._cond = threading.Condition()

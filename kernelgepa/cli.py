@@ -175,7 +175,9 @@ def _npu_args(args) -> Path:
         raise UsageError("--backend npu runs in the local sandbox only (--sandbox docker is not supported for it yet)")
     if not str(args.tasks).endswith(".jsonl"):
         raise UsageError("--backend npu needs --tasks FILE.jsonl (NPUEval format)")
-    return Path(args.cache_dir) if args.cache_dir else _default_cache_root()
+    from harness.build import default_cache_root
+
+    return Path(args.cache_dir) if args.cache_dir else default_cache_root()
 
 
 def _npu_tasks(args) -> list:
@@ -210,12 +212,6 @@ def cmd_eval_npu(args) -> int:
         _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
                                 "skipped": problems})
     return 0
-
-
-def _default_cache_root() -> Path:
-    from harness.build import default_cache_dir
-
-    return default_cache_dir().parent
 
 
 def cmd_eval(args) -> int:
@@ -295,7 +291,7 @@ def cmd_baseline(args) -> int:
                     row.update(status=t.status, error=t.error)
                 else:
                     try:
-                        ref = ex.reference(t, fresh=args.fresh_baseline)
+                        ref = ex.reference(t)  # --fresh-baseline is in the evaluator's config
                         tm = ref.timing
                         row.update(status="ok", baseline_ms=tm.median_ms if tm else None,
                                    spread={"min_ms": tm.min_ms, "max_ms": tm.max_ms, "cv": tm.cv, "reps": tm.reps} if tm else None,
@@ -375,10 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         print("kernelgepa: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - environment problems (no compiler, sandbox cannot start) get one line
-        from harness.ray_executor import RayExecutorError
         from harness.sandbox.local import SandboxStartError
 
-        if isinstance(e, (SandboxStartError, RayExecutorError)):
+        ray_executor = sys.modules.get("harness.ray_executor")  # loaded (with torch and Ray) only if used
+        known = (SandboxStartError, *([ray_executor.RayExecutorError] if ray_executor else []))
+        if isinstance(e, known):
             print(f"kernelgepa: error: {e}", file=sys.stderr)
             return 1
         raise

@@ -101,6 +101,10 @@ class ForkServerClient:
                     phase[0] = name[6:]
                     deadline[0] = time.monotonic() + self._limit(job, phase[0])
 
+        def done() -> bool:
+            """The child has written its result (its last marker)."""
+            return bool(markers) and markers[-1][0] == "done"
+
         deadline = [time.monotonic() + self._limit(job, "start")]
         try:
             self._send({"op": "run", "job_dir": str(jd)})
@@ -114,8 +118,8 @@ class ForkServerClient:
             timed_out = False
             while True:
                 msg = self._read_event(lambda: deadline[0], open_fds, on_marker,
-                                       stop=lambda: bool(markers) and markers[-1][0] == "done")
-                if msg is None and markers and markers[-1][0] == "done":
+                                       stop=done)
+                if msg is None and done():
                     # Result written: end the job's whole process group (and anything it left
                     # running) without waiting for the teardown; the server reaps it.
                     self._send({"op": "kill", "pid": pid})
@@ -128,7 +132,7 @@ class ForkServerClient:
                     continue
                 if msg.get("event") == "exited" and msg.get("pid") == pid:
                     break
-            while open_fds and not (markers and markers[-1][0] == "done"):  # drain markers written before exit
+            while open_fds and not done():  # drain markers written before exit
                 r, _, _ = select.select(open_fds, [], [], 0)
                 if not r:
                     break

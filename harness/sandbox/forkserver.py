@@ -105,8 +105,6 @@ def serve() -> None:
         ready, _, _ = select.select([0, rfd] if stdin_open else [rfd], [], [], 1.0)
         if rfd in ready:
             os.read(rfd, 4096)
-        if not stdin_open and not children:
-            break
         while children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)

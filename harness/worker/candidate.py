@@ -30,8 +30,8 @@ def _import_candidate(path: str):
 
 
 def _load(job: dict, jd: Path, markers):
-    """Import the candidate, having the parent build each kernel it asks for. Returns (module, state);
-    module is None on a compile-only run (kernels built, nothing runnable)."""
+    """Import the candidate, having the parent build each kernel it asks for. Returns the module, or
+    None on a compile-only run (kernels built, nothing runnable)."""
     def ask(req):
         n = state["requests"]
         (jd / f"req-{n}.json").write_text(json.dumps(req.to_dict()))
@@ -46,9 +46,9 @@ def _load(job: dict, jd: Path, markers):
         mod = _import_candidate(job["candidate_path"])
     except Exception:
         if state["not_run"]:  # stubs may break module-level code; the kernels were still compiled
-            return None, state
+            return None
         raise
-    return (None if job.get("compile_only") else mod), state
+    return None if job.get("compile_only") else mod
 
 
 def _sync(device: torch.device) -> None:
@@ -85,9 +85,9 @@ class _Checker:
 def run_candidate(job: dict, jd: Path, markers) -> dict:
     from harness.worker.main import use_device
 
-    mod, state = _load(job, jd, markers)
+    mod = _load(job, jd, markers)
     if mod is None:
-        return {"compiled_only": True, "requests": state["requests"]}
+        return {}
     # Kernels are built: only now take a device (the parent leases it until this job ends).
     device = use_device(job.get("device") or json.loads(markers.request("device"))["device"])
     ref_dir = Path(job["ref_dir"])
@@ -139,8 +139,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
         if any(not torch.equal(s, o) for s, o in zip(snap0, outs0)):
             check.add("output changed after forward returned (work left running past the call)")
         del first, outs0
-        result = {"trials": specs, "violations": check.violations, "ops": sorted(check.ops),
-                  "autotune": triton_support.autotune_choices(mod)}
+        result = {"trials": specs, "violations": check.violations}
         if job.get("time"):
             markers.enter("timing")
             audits = []
@@ -156,7 +155,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
 
             result["timing"] = measure(model, buffers, trial_sets, device, job["timing"], markers.mark, audit)
             result["audits"] = audits
-            result["autotune"] = triton_support.autotune_choices(mod)
-            result["ops"] = sorted(check.ops)
-            result["violations"] = check.violations
+        # After timing, when there is any: its calls add ops and may settle more autotune choices.
+        result["ops"] = sorted(check.ops)
+        result["autotune"] = triton_support.autotune_choices(mod)
     return result
