@@ -6,6 +6,7 @@ parent, from files the sandboxed child wrote: the child never says "correct" or 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
 from harness.jobs import JobReport, JobRunner
 from harness.messages import first_error_line, format_resources
-from harness.reference import ReferenceFailed, ReferenceRun, run_reference
+from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_reference
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
@@ -33,6 +34,8 @@ class Evaluator:
         self.builder = backend.builder(self.cache_root / "build", cuda_arch=self.cfg.cuda_arch,
                                        timeout_s=self.cfg.compile_timeout_s)
         self.runner = JobRunner(work_root, keep=keep_jobs)
+        self._refreshed: set[str] = set()  # reference keys re-measured for cfg.fresh_baseline
+        self._refresh_lock = threading.Lock()
 
     # ---- public -------------------------------------------------------------------------------
     def seeds(self, n: int, offset: int = 0) -> list[int]:
@@ -44,9 +47,22 @@ class Evaluator:
         return self.cfg.time_kernels and not self.backend.interpreted
 
     def reference(self, task: Task, sandbox: Sandbox, device: str, *, fresh: bool = False) -> ReferenceRun:
-        return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
-                             self.backend.device_name(device), self.seeds(self.cfg.trials),
-                             timed=self._timed, fresh=fresh or self.cfg.fresh_baseline)
+        """The task's baseline, from the cache unless ``fresh``. ``cfg.fresh_baseline`` re-measures
+        each baseline once per evaluator, not on every candidate's evaluation."""
+        device_name, seeds = self.backend.device_name(device), self.seeds(self.cfg.trials)
+
+        def measure(fresh: bool) -> ReferenceRun:
+            return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device, device_name,
+                                 seeds, timed=self._timed, fresh=fresh)
+
+        if self.cfg.fresh_baseline and not fresh:
+            key = reference_key(task, self.cfg, seeds, device_name, self._timed)
+            with self._refresh_lock:  # held while re-measuring: others must not read the old baseline
+                if key not in self._refreshed:
+                    ref = measure(True)
+                    self._refreshed.add(key)
+                    return ref
+        return measure(fresh)
 
     def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, devices: str | DevicePool) -> EvalResult:
         """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers

@@ -194,3 +194,25 @@ def test_stale_cached_baseline_is_remeasured_before_a_big_speedup_is_believed(ca
     assert any("baseline re-measured" in w for w in r.warnings)
     assert r.baseline_ms < 100 * honest_ms  # a fresh measurement, not the planted 10,000x one
     assert r.speedup == pytest.approx(r.baseline_ms / r.kernel_ms)
+
+
+def test_fresh_baseline_is_measured_once_per_evaluator_not_per_candidate(cache_root, sandbox, task):
+    from harness.backends import get_backend
+    from harness.evaluate import Evaluator
+    from tests.conftest import fast_config
+
+    def measured_file(ev, t):  # each measurement writes a new reference.json (a new inode)
+        st = (ev.reference(t, sandbox, "cpu", fresh=False).dir / "reference.json").stat()
+        return st.st_ino, st.st_mtime_ns
+
+    t, path = task("2_LeakyReLU"), EXAMPLES_DIR / "cpu" / "2_LeakyReLU.py"
+    root = cache_root / "fresh-once"
+    Evaluator(get_backend("cpu"), fast_config(), cache_root=root).reference(t, sandbox, "cpu")  # an old baseline
+    plain = Evaluator(get_backend("cpu"), fast_config(), cache_root=root)
+    old = measured_file(plain, t)
+    ev = Evaluator(get_backend("cpu"), fast_config(fresh_baseline=True), cache_root=root)
+    assert ev.evaluate(t, path, sandbox, "cpu").status == Status.OK
+    first = measured_file(plain, t)
+    assert first != old  # re-measured for the first evaluation
+    assert ev.evaluate(t, path, sandbox, "cpu").status == Status.OK
+    assert measured_file(plain, t) == first  # served from the cache for the second
