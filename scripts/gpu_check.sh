@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # One-command GPU check for a leased CUDA machine (H100/H200): everything GPU-only that has landed.
-#   bash scripts/gpu_check.sh            # results under ${OUT:-/tmp/kgepa-gpu}
-# Uses the machine's python3 (which has torch with CUDA); the repo is put on PYTHONPATH, nothing is
-# installed. Prints device facts, runs the GPU-marked tests, evaluates the CUDA examples (native
+#   bash scripts/gpu_check.sh [tests|eval|bench|all]   # default all; results under ${OUT:-/tmp/kgepa-gpu}
+# Uses the machine's python3 (which has torch with CUDA); the repo is put on PYTHONPATH. On an offline
+# machine, wheels of what it lacks (litellm, bm25s, PyStemmer...) placed in .whl/ are installed to a
+# private target first. Prints device facts, runs the GPU-marked tests, evaluates the CUDA examples (native
 # route and official load_inline) at GPU sizes against the eager PyTorch baseline, and runs the
 # compile-latency benchmark; with ray / a Docker engine present, also the Ray executor on the GPU and
 # GPU passthrough into the Docker sandbox. Copy the numbers into benchmarks/RESULTS.md with device and date.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export LITELLM_LOCAL_MODEL_COST_MAP="${LITELLM_LOCAL_MODEL_COST_MAP:-True}"  # offline: no price-map download
 OUT="${OUT:-/tmp/kgepa-gpu}"
+phase="${1:-all}"
 mkdir -p "$OUT"
 py=python3
+if compgen -G ".whl/*.whl" >/dev/null; then
+  $py -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/kgepa-site .whl/*.whl \
+    && export PYTHONPATH="$PYTHONPATH:/tmp/kgepa-site"
+fi
+want() { [ "$phase" = all ] || [ "$phase" = "$1" ]; }
 $py - <<'PY' | tee "$OUT/device.txt"
 import torch, subprocess, shutil
 print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())
@@ -20,14 +28,17 @@ if torch.cuda.is_available():
     print("device", p.name, "SMs", p.multi_processor_count, "mem GiB", round(p.total_memory / 2**30, 1))
 for tool in ("nvcc", "ncu"):
     print(tool, shutil.which(tool) or "missing")
-for mod in ("rich", "pytest", "pytest_benchmark", "litellm", "triton", "cupy", "ray", "docker"):
+for mod in ("rich", "pytest", "pytest_benchmark", "litellm", "bm25s", "Stemmer", "triton", "cupy", "ray", "docker"):
     try:
         __import__(mod); print(mod, "ok")
     except Exception as e:
         print(mod, "MISSING", type(e).__name__)
 PY
 status=0
-$py -m pytest tests/harness -m gpu -q -rs -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" || status=1
+if want tests; then
+$py -m pytest tests -m gpu -q -rs -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" || status=1
+fi
+if want eval; then
 for sub in cuda cuda_load_inline; do
   $py -m kernelgepa.cli eval --backend cuda --profile gpu --solutions "kernelbench_tasks/examples/$sub" \
       --json "$OUT/eval_${sub}.json" 2>&1 | tee "$OUT/eval_${sub}.log" || status=1
@@ -46,6 +57,10 @@ if $py -c "import docker; docker.from_env().ping()" 2>/dev/null; then
   $py -m kernelgepa.cli eval --backend cuda --profile gpu --sandbox docker --solutions kernelbench_tasks/examples/cuda \
       --json "$OUT/eval_cuda_docker.json" 2>&1 | tee "$OUT/eval_cuda_docker.log" || status=1
 fi
-$py -m pytest benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 | tee "$OUT/bench_compile.log" || status=1
+fi
+if want bench; then
+$py -m pytest benchmarks/test_gpu_timing.py benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 \
+    | tee "$OUT/bench_gpu.log" || status=1
+fi
 echo "gpu_check finished with status $status; outputs in $OUT"
 exit $status

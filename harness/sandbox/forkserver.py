@@ -80,7 +80,11 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
 def serve() -> None:
     max_file_bytes = int(os.environ.get("KERNELGEPA_MAX_FILE_BYTES", str(4 << 30)))
     # Preload everything a child needs (imports only, no torch op): torch._dynamo alone costs
-    # ~1 s and is pulled in by the first TorchDispatchMode a child enters.
+    # ~1 s and is pulled in by the first TorchDispatchMode a child enters. The server itself must
+    # never initialise CUDA, or no forked child can use the GPU; but torch.utils.cpp_extension asks
+    # torch.cuda.is_available() at import, which does (cuInit). NVML answers that instead while
+    # preloading; the children ask CUDA again, since NVML's handles do not survive into them.
+    os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"] = "1"
     import numpy  # noqa: F401
     import torch  # noqa: F401
     import torch._dynamo  # noqa: F401
@@ -89,6 +93,7 @@ def serve() -> None:
     import harness.worker.main  # noqa: F401
     import harness.worker.reference  # noqa: F401
     import kernelbench_tasks.task  # noqa: F401
+    del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
 
     rfd, wfd = os.pipe()
     os.set_blocking(wfd, False)
