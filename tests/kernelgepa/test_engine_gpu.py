@@ -24,7 +24,7 @@ def _cuda_writer(messages: list[dict]) -> str:
     last = messages[-1]["content"]
     if "You maintain the strategy" in last or "keeps the insights of both" in last:
         return "<strategy>\nCUDA: grid-stride loops, float4 loads, one block per row for reductions.\n</strategy>"
-    task = "5_Softmax" if "softmax" in first.lower() else "1_ReLU"
+    task = "5_Softmax" if "torch.softmax(" in first else "1_ReLU"  # the reference code in the prompt
     src = (EXAMPLES_DIR / "cuda" / f"{task}.py").read_text()
     if task == "5_Softmax" and not last.startswith("Harness feedback"):
         src = src.replace("__global__", "__global__ undeclared_cuda_token", 1)
