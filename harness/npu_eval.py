@@ -77,14 +77,20 @@ class NpuEmulationEvaluator:
             return self._result(task, Status.COMPILE_ERROR, "compile", first_error_line(build.log), messages=build.log,
                                 compile_s=build.seconds)
         common = {"compile_s": build.seconds, "warnings": [note] if note else []}
+        asm_note = None
         toolchain = self.backend.toolchain
         if toolchain:
-            ok, log = toolchain.compile(source)
-            if not ok:
+            device = toolchain.compile(source)
+            if not device.ok:
                 return EvalResult(task=task.name, backend="npu", status=Status.COMPILE_ERROR, rung="compile",
-                                  error=f"AIE compiler ({toolchain.target}): {first_error_line(log, 400)}",
-                                  messages=log, capability="compiled_only")
+                                  error=f"AIE compiler ({toolchain.target}): {first_error_line(device.log, 400)}",
+                                  messages=device.log, capability="compiled_only")
             common["warnings"].append(f"also compiled for {toolchain.target} with {toolchain.clang}")
+            if device.slots is not None:
+                common["resources"] = device.slots.resources()
+                asm_note = device.slots.summary()
+            elif device.listing_error:
+                common["warnings"].append(f"no assembly listing: {first_error_line(device.listing_error, 200)}")
         args = task.arguments()
         rtps = {b.name for b in task.rtps}
         job = {"role": "aie_host", "artifact": build.artifact, "threads": 1,
@@ -96,11 +102,11 @@ class NpuEmulationEvaluator:
             fail = report.failure()
             if fail:
                 return self._result(task, Status(fail[0]), fail[1], fail[2], messages=report.messages(), **common)
-            return self._judge(task, report, common)
+            return self._judge(task, report, common, asm_note)
         finally:
             self.runner.discard(report)
 
-    def _judge(self, task: NpuTask, report: JobReport, common: dict) -> EvalResult:
+    def _judge(self, task: NpuTask, report: JobReport, common: dict, asm_note: str | None) -> EvalResult:
         stats = (report.result or {}).get("stats") or {}
         if stats.get("events0") != 1 or stats.get("events1") != 1:
             return self._result(task, Status.INVALID, "correctness",
@@ -123,7 +129,8 @@ class NpuEmulationEvaluator:
             if b is task.output:
                 out_raw = raw[:b.nbytes]
         est = cost_model.estimate(stats)
-        extra = dict(vector_util=est.utilisation, vector_util_kind="estimated", profile=est.summary(), **common)
+        profile = est.summary() + (f"\n{asm_note}" if asm_note else "")
+        extra = dict(vector_util=est.utilisation, vector_util_kind="estimated", profile=profile, **common)
         mm = compare(task.output, from_bytes(task.output.dtype, out_raw), atol=task.atol, rtol=task.rtol)
         if mm:
             return self._result(task, Status.INCORRECT, "correctness", mm.summary(), mismatch=mm, **extra)

@@ -194,23 +194,29 @@ def _npu_tasks(args) -> list:
 
 
 def cmd_eval_npu(args) -> int:
-    from kernelgepa.npu_cmd import run_npu_eval
+    from kernelgepa.npu_cmd import check_solutions, npu_evaluator, run_npu_eval
     from kernelgepa.tables import print_npu_results, progress
-    from npueval_tasks.task import TaskFormatError
+    from npueval_tasks.task import TaskFormatError, load_npueval
 
     cache = _npu_args(args)
+    solutions = args.solutions or "canonical"
     try:
-        with progress(None, "evaluating") as advance:
-            results, summary, problems = run_npu_eval(args.tasks, args.solutions or "canonical", cache_dir=cache,
-                                                      workers=args.workers or 1, progress=advance)
+        check_solutions(solutions)
+        loaded = load_npueval(args.tasks)
     except TaskFormatError as e:
         raise UsageError(str(e)) from None
-    for line in problems:
-        print(f"kernelgepa: skipped task: {line}", file=sys.stderr)
+    for p in loaded.problems:
+        print(f"kernelgepa: skipped task: {p}", file=sys.stderr)
+    ex = _executor(npu_evaluator(cache), args, 1)
+    try:
+        with progress(len(loaded.tasks), "evaluating") as advance:
+            results, summary = run_npu_eval(loaded.tasks, solutions, ex, progress=advance)
+    finally:
+        ex.close()
     print_npu_results(results, summary)
     if args.json:
         _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
-                                "skipped": problems})
+                                "skipped": [str(p) for p in loaded.problems]})
     return 0
 
 

@@ -24,8 +24,9 @@ def result_feedback(r: dict) -> str:
                      f"vs PyTorch {r['baseline_ms']:.4f} ms -> speedup {r['speedup']:.3f}x")
     elif r.get("baseline_ms") is not None:
         lines.append(f"PyTorch reference takes {r['baseline_ms']:.4f} ms")
-    if r.get("resources"):
-        lines.append("resources (ptxas):\n" + format_resources(r["resources"]))
+    ptxas = [k for k in r.get("resources") or [] if "registers" in k]  # (AIE slot counts are in the profile)
+    if ptxas:
+        lines.append("resources (ptxas):\n" + format_resources(ptxas))
     if r.get("profile"):
         lines.append("profile:\n" + r["profile"])
     for w in r.get("warnings") or []:

@@ -7,22 +7,27 @@ counted as 0 (NPUEval's convention), labelled as the emulation's estimate.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
 from pathlib import Path
 
+from harness.executor import EvalRequest, Executor
 from harness.metrics import summarize_npu
 from harness.result import EvalResult, Status
-from npueval_tasks.task import NpuTask, TaskFormatError, load_npueval
+from npueval_tasks.task import NpuTask, TaskFormatError
 
 
-def _solution(task: NpuTask, solutions: str) -> str | None:
+def check_solutions(solutions: str) -> None:
+    if solutions != "canonical" and not Path(solutions).is_dir():
+        raise TaskFormatError(f"--solutions: expected 'canonical' or a folder of <kernel_name>.cc files: {solutions}")
+
+
+def _solution_file(task: NpuTask, solutions: str, scratch: Path) -> Path | None:
     if solutions == "canonical":
-        return task.canonical_source
+        path = scratch / f"{task.name}.cc"
+        path.write_text(task.canonical_source)
+        return path
     path = Path(solutions) / f"{task.name}.cc"
-    try:
-        return path.read_text()
-    except (OSError, UnicodeDecodeError):
-        return None
+    return path if path.is_file() else None
 
 
 def npu_evaluator(cache_dir: Path):
@@ -33,28 +38,22 @@ def npu_evaluator(cache_dir: Path):
     return NpuEmulationEvaluator(Builder(cache_dir / "npu-build"))
 
 
-def run_npu_eval(tasks_path: str, solutions: str, *, cache_dir: Path, workers: int, progress=None) -> tuple[list[EvalResult], dict, list[str]]:
-    """Evaluate; returns (results, summary, load problems as one line each)."""
-    from harness.sandbox.local import LocalProcessSandbox
-
-    if solutions != "canonical" and not Path(solutions).is_dir():
-        raise TaskFormatError(f"--solutions: expected 'canonical' or a folder of <kernel_name>.cc files: {solutions}")
-    loaded = load_npueval(tasks_path)
-    ev = npu_evaluator(cache_dir)
-    sources = {t.name: _solution(t, solutions) for t in loaded.tasks}
-    with ThreadPoolExecutor(max(1, workers)) as pool:  # warm the build cache in parallel
-        list(pool.map(lambda t: ev.build(t, sources[t.name]), [t for t in loaded.tasks if sources[t.name]]))
-    results = []
-    sandbox = LocalProcessSandbox(threads=1)
-    try:
-        for t in loaded.tasks:
-            src = sources[t.name]
-            res = ev.evaluate_source(t, src, sandbox) if src is not None else EvalResult(
-                task=t.name, backend="npu", status=Status.INVALID, rung="static",
-                error=f"no solution {t.name}.cc in {solutions}", capability="emulated")
-            results.append(res)
+def run_npu_eval(tasks: list[NpuTask], solutions: str, executor: Executor, progress=None) -> tuple[list[EvalResult], dict]:
+    """Evaluate every task's solution on the executor (its workers and sandboxes, as for the search);
+    returns the results in task order and NPUEval's summary."""
+    results: dict[str, EvalResult] = {}
+    with tempfile.TemporaryDirectory(prefix="kg-npu-solutions-") as scratch:
+        reqs = []
+        for t in tasks:
+            path = _solution_file(t, solutions, Path(scratch))
+            if path is None:
+                results[t.name] = EvalResult(task=t.name, backend="npu", status=Status.INVALID, rung="static",
+                                             error=f"no solution {t.name}.cc in {solutions}", capability="emulated")
+            else:
+                reqs.append(EvalRequest(t, path))
+        for req, res in executor.map(reqs):
+            results[req.task.name] = res
             if progress:
-                progress(f"{t.name}: {res.status.value}")
-    finally:
-        sandbox.close()
-    return results, summarize_npu([r.to_dict() for r in results]), [str(p) for p in loaded.problems]
+                progress(f"{res.task}: {res.status.value}")
+    ordered = [results[t.name] for t in tasks]
+    return ordered, summarize_npu([r.to_dict() for r in ordered])

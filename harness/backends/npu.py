@@ -3,7 +3,8 @@
 Correctness always comes from the host emulation (``harness.npu_eval``; capability ``emulated``).
 If the real compiler is configured, each kernel is also compiled for the AIE with the flags
 NPUEval uses, so a kernel the device compiler rejects fails with that compiler's errors
-(capability ``compiled_only`` for that check). Running on an NPU (XRT, an IRON design, a hardware
+(capability ``compiled_only`` for that check), and its ``-S`` listing is analysed for the share of
+VLIW bundles that use the vector slot (``harness.aie_asm``, a static measure). Running on an NPU (XRT, an IRON design, a hardware
 trace for the real vector score) is not built here: ``hardware`` is never claimed.
 
 Configuration (environment): ``PEANO_INSTALL_DIR`` (Peano / llvm-aie: ``bin/clang++``),
@@ -18,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.aie_asm import AsmSlots, analyse
 from harness.backends.base import Backend
 from harness.messages import trim_compiler_output
 
@@ -30,10 +32,11 @@ class AieToolchain:
     include: Path
     target: str = "aie2"
 
-    def compile_command(self, source: Path, output: Path) -> list[str]:
-        """NPUEval's kernel compile: Peano clang++ for the AIE target against mlir-aie's headers."""
+    def compile_command(self, source: Path, output: Path, *, assembly: bool = False) -> list[str]:
+        """NPUEval's kernel compile: Peano clang++ for the AIE target against mlir-aie's headers
+        (``assembly``: the ``-S`` listing instead of the object, for the slot analysis)."""
         return [str(self.clang), "-O2", "-std=c++20", f"--target={self.target}-none-unknown-elf",
-                "-I", str(self.include), "-c", str(source), "-o", str(output)]
+                "-I", str(self.include), "-S" if assembly else "-c", str(source), "-o", str(output)]
 
     @classmethod
     def from_env(cls, env=os.environ) -> "AieToolchain | None":
@@ -46,22 +49,40 @@ class AieToolchain:
         clang = Path(peano) / "bin" / "clang++"
         return cls(clang, Path(include), target) if clang.is_file() and Path(include).is_dir() else None
 
-    def compile(self, kernel_source: str, timeout_s: float = 120.0) -> tuple[bool, str]:
-        """Compile one kernel for the device, isolated like every candidate build; (ok, trimmed log)."""
-        from harness.sandbox.isolation import compiler_env, isolate_compiler
-
+    def compile(self, kernel_source: str, timeout_s: float = 120.0) -> DeviceCompile:
+        """Compile one kernel for the device, isolated like every candidate build; when it compiles,
+        also list its assembly and analyse which bundles use the vector slot."""
         with tempfile.TemporaryDirectory(prefix="kg-aie-") as d:
             src = Path(d) / "kernel.cc"
             src.write_text(kernel_source)
-            try:
-                proc = subprocess.run(self.compile_command(src, Path(d) / "kernel.o"), cwd=d, env=compiler_env(d),
-                                      capture_output=True, text=True, errors="replace", timeout=timeout_s,
-                                      preexec_fn=isolate_compiler)
-            except subprocess.TimeoutExpired:
-                return False, f"AIE compile timed out after {timeout_s:.0f}s"
-            except OSError as e:
-                return False, f"cannot run {self.clang}: {e.strerror}"
+            ok, log = self._run(self.compile_command(src, Path(d) / "kernel.o"), d, timeout_s)
+            if not ok:
+                return DeviceCompile(False, log)
+            listed, asm_log = self._run(self.compile_command(src, Path(d) / "kernel.s", assembly=True), d, timeout_s)
+            asm = Path(d) / "kernel.s"
+            slots = analyse(asm.read_text(errors="replace")) if listed and asm.is_file() else None
+            return DeviceCompile(True, log, slots, None if listed else asm_log)
+
+    def _run(self, cmd: list[str], workdir: str, timeout_s: float) -> tuple[bool, str]:
+        from harness.sandbox.isolation import compiler_env, isolate_compiler
+
+        try:
+            proc = subprocess.run(cmd, cwd=workdir, env=compiler_env(workdir), capture_output=True, text=True,
+                                  errors="replace", timeout=timeout_s, preexec_fn=isolate_compiler)
+        except subprocess.TimeoutExpired:
+            return False, f"AIE compile timed out after {timeout_s:.0f}s"
+        except OSError as e:
+            return False, f"cannot run {self.clang}: {e.strerror}"
         return proc.returncode == 0, trim_compiler_output(proc.stdout + proc.stderr)
+
+
+@dataclass(frozen=True)
+class DeviceCompile:
+    """The device compiler's verdict; ``slots``: the assembly's vector-slot analysis (None if no listing)."""
+    ok: bool
+    log: str
+    slots: AsmSlots | None = None
+    listing_error: str | None = None
 
 
 class NpuBackend(Backend):

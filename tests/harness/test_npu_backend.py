@@ -1,15 +1,20 @@
 """The real-toolchain hook, exercised with a stand-in compiler script (Peano is not installable here)."""
+import shutil
 import stat
+from pathlib import Path
 
 from harness.backends import get_backend
 from harness.backends.npu import AieToolchain, NpuBackend
 from harness.result import Status
+from kernelgepa.feedback import result_feedback
 
 FAKE_CLANG = """#!/bin/sh
-# Stand-in for Peano's clang++: records its arguments, fails on sources containing BAD.
-echo "$@" > "$(dirname "$0")/args.txt"
-for a in "$@"; do case "$a" in *.cc) src="$a";; esac; done
+# Stand-in for Peano's clang++: records its arguments, fails on sources containing BAD; with -S it
+# writes the hand-written listing tests/harness/data/aie2_kernels.s as the assembly.
+echo "$@" >> "$(dirname "$0")/args.txt"
+for a in "$@"; do case "$a" in *.cc) src="$a";; esac; case "$prev" in -o) out="$a";; esac; prev="$a"; done
 if grep -q BAD "$src"; then echo "kernel.cc:3:5: error: no matching function for call to 'BAD'" >&2; exit 1; fi
+case " $* " in *" -S "*) cp "$(dirname "$0")/listing.s" "$out";; esac
 exit 0
 """
 
@@ -20,6 +25,7 @@ def _toolchain(tmp_path, target="aie2"):
     clang = peano / "bin" / "clang++"
     clang.write_text(FAKE_CLANG)
     clang.chmod(clang.stat().st_mode | stat.S_IEXEC)
+    shutil.copy(Path(__file__).parent / "data" / "aie2_kernels.s", peano / "bin" / "listing.s")
     include = tmp_path / "mlir_aie" / "include"
     include.mkdir(parents=True)
     env = {"PEANO_INSTALL_DIR": str(peano), "MLIR_AIE_INSTALL_DIR": str(tmp_path / "mlir_aie"),
@@ -40,10 +46,12 @@ def test_toolchain_from_env_needs_both_paths_and_a_known_target(tmp_path):
 
 def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_path, example_tasks, npu_eval, sandbox):
     tc, peano = _toolchain(tmp_path)
-    ok, _ = tc.compile("int main() {}")
-    args = (peano / "bin" / "args.txt").read_text().split()
-    assert ok and args[:3] == ["-O2", "-std=c++20", "--target=aie2-none-unknown-elf"]
-    assert args[args.index("-I") + 1] == str(tc.include) and "-c" in args
+    device = tc.compile("int main() {}")
+    obj, asm = [line.split() for line in (peano / "bin" / "args.txt").read_text().splitlines()]
+    assert device.ok and obj[:3] == ["-O2", "-std=c++20", "--target=aie2-none-unknown-elf"]
+    assert obj[obj.index("-I") + 1] == str(tc.include) and "-c" in obj
+    assert asm == [a if a != "-c" else "-S" for a in obj[:-1]] + [asm[-1]] and asm[-1].endswith("kernel.s")
+    assert device.slots.vector_bundles == 2 and device.slots.bundles == 22
     task = example_tasks["add_saturate_int8"]
     npu_eval.backend.toolchain = tc
     try:
@@ -52,5 +60,8 @@ def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_pa
     finally:
         npu_eval.backend.toolchain = None
     assert good.status == Status.OK and good.capability == "emulated" and "also compiled for aie2" in good.warnings[0]
+    assert good.resources[1]["vector_bundles"] == 2 and "V slot used in 2/9 bundles" in good.profile
+    text = result_feedback(good.to_dict())
+    assert "static assembly analysis" in text and "ptxas" not in text
     assert bad.status == Status.COMPILE_ERROR and bad.capability == "compiled_only"
     assert "AIE compiler (aie2): kernel.cc:3:5: error" in bad.error
