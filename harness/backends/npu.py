@@ -10,6 +10,9 @@ trace for the real vector score) is not built here: ``hardware`` is never claime
 Configuration (environment): ``PEANO_INSTALL_DIR`` (Peano / llvm-aie: ``bin/clang++``),
 ``MLIR_AIE_INCLUDE_DIR`` (mlir-aie's ``include`` with ``aie_api/``; or ``MLIR_AIE_INSTALL_DIR``
 whose ``include`` is used), ``KERNELGEPA_AIE_TARGET`` (``aie2``, the default, or ``aie2p`` for NPU2).
+``KERNELGEPA_AIE_IMAGE``: a Docker image holding the toolchain (e.g. one built from NPUEval's
+Dockerfiles); the paths are then inside it, taken from the image's ENV where not set here, and each
+compile runs in a fresh container without network (``harness.sandbox.docker_tool``).
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class AieToolchain:
     clang: Path
     include: Path
     target: str = "aie2"
+    image: str | None = None  # Docker image holding the toolchain; then clang and include are paths inside it
 
     def compile_command(self, source: Path, output: Path, *, assembly: bool = False) -> list[str]:
         """NPUEval's kernel compile: Peano clang++ for the AIE target against mlir-aie's headers
@@ -40,11 +44,27 @@ class AieToolchain:
 
     @classmethod
     def from_env(cls, env=os.environ) -> "AieToolchain | None":
+        """From PEANO_INSTALL_DIR and MLIR_AIE_INCLUDE_DIR (or MLIR_AIE_INSTALL_DIR/include) on this machine;
+        with KERNELGEPA_AIE_IMAGE, inside that image, where the image's own ENV supplies unset paths."""
+        image = env.get("KERNELGEPA_AIE_IMAGE") or None
+        target = env.get("KERNELGEPA_AIE_TARGET", "aie2")
+        if image:
+            from harness.sandbox.docker_tool import image_env
+
+            env = {**image_env(image), **{k: v for k, v in env.items() if k.startswith(("PEANO_", "MLIR_AIE_"))}}
         peano, include = env.get("PEANO_INSTALL_DIR"), env.get("MLIR_AIE_INCLUDE_DIR")
         if not include and env.get("MLIR_AIE_INSTALL_DIR"):
             include = str(Path(env["MLIR_AIE_INSTALL_DIR"]) / "include")
-        target = env.get("KERNELGEPA_AIE_TARGET", "aie2")
-        if not peano or not include or target not in TARGETS:
+        if target not in TARGETS:
+            return None
+        if image:
+            if not peano or not include:
+                from harness.sandbox.client import SandboxStartError
+
+                raise SandboxStartError(f"KERNELGEPA_AIE_IMAGE={image}: set PEANO_INSTALL_DIR and MLIR_AIE_INCLUDE_DIR "
+                                        "(or MLIR_AIE_INSTALL_DIR) to where the image holds Peano and mlir-aie")
+            return cls(Path(peano) / "bin" / "clang++", Path(include), target, image)
+        if not peano or not include:
             return None
         clang = Path(peano) / "bin" / "clang++"
         return cls(clang, Path(include), target) if clang.is_file() and Path(include).is_dir() else None
@@ -64,6 +84,13 @@ class AieToolchain:
             return DeviceCompile(True, log, slots, None if listed else asm_log)
 
     def _run(self, cmd: list[str], workdir: str, timeout_s: float) -> tuple[bool, str]:
+        if self.image:
+            from harness.sandbox.docker_tool import run_tool
+
+            run = run_tool(self.image, cmd, workdir, timeout_s=timeout_s, host_paths=(self.clang.parents[1], self.include))
+            if run.returncode is None:
+                return False, f"AIE compile timed out after {timeout_s:.0f}s"
+            return run.returncode == 0, trim_compiler_output(run.output)
         from harness.sandbox.isolation import compiler_env, isolate_compiler
 
         try:
@@ -93,5 +120,7 @@ class NpuBackend(Backend):
         self.toolchain = toolchain if toolchain is not None else AieToolchain.from_env()
 
     def device_name(self, device: str) -> str:
-        real = f"; AIE compiler {self.toolchain.clang} ({self.toolchain.target})" if self.toolchain else ""
+        tc = self.toolchain
+        where = f" in {tc.image}" if tc and tc.image else ""
+        real = f"; AIE compiler {tc.clang}{where} ({tc.target})" if tc else ""
         return f"host AIE emulation{real}"

@@ -11,8 +11,9 @@ from kernelgepa.feedback import result_feedback
 FAKE_CLANG = """#!/bin/sh
 # Stand-in for Peano's clang++: records its arguments, fails on sources containing BAD; with -S it
 # writes the hand-written listing tests/harness/data/aie2_kernels.s as the assembly.
-echo "$@" >> "$(dirname "$0")/args.txt"
+{ echo "$@" >> "$(dirname "$0")/args.txt"; } 2>/dev/null  # (read-only in a container)
 for a in "$@"; do case "$a" in *.cc) src="$a";; esac; case "$prev" in -o) out="$a";; esac; prev="$a"; done
+if grep -q SLEEP "$src"; then sleep 60; fi
 if grep -q BAD "$src"; then echo "kernel.cc:3:5: error: no matching function for call to 'BAD'" >&2; exit 1; fi
 case " $* " in *" -S "*) cp "$(dirname "$0")/listing.s" "$out";; esac
 exit 0
@@ -65,3 +66,25 @@ def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_pa
     assert "static assembly analysis" in text and "ptxas" not in text
     assert bad.status == Status.COMPILE_ERROR and bad.capability == "compiled_only"
     assert "AIE compiler (aie2): kernel.cc:3:5: error" in bad.error
+
+
+def test_toolchain_in_a_docker_image_compiles_in_a_container(tmp_path, docker_image):
+    from harness.sandbox.client import SandboxStartError
+
+    _, peano = _toolchain(tmp_path)
+    tc = AieToolchain.from_env({"KERNELGEPA_AIE_IMAGE": docker_image, "PEANO_INSTALL_DIR": str(peano),
+                                "MLIR_AIE_INSTALL_DIR": str(tmp_path / "mlir_aie")})
+    assert tc.image == docker_image and tc.clang == peano / "bin" / "clang++"
+    (peano / "bin" / "args.txt").unlink(missing_ok=True)
+    good = tc.compile("int main() {}")
+    assert good.ok and good.slots is not None and good.slots.vector_bundles == 2
+    assert not (peano / "bin" / "args.txt").exists()  # the toolchain's folder is read-only in there
+    bad = tc.compile("// BAD")
+    assert not bad.ok and "kernel.cc:3:5: error: no matching function" in bad.log
+    slow = tc.compile("// SLEEP", timeout_s=3)
+    assert not slow.ok and "timed out after 3s" in slow.log
+    try:
+        AieToolchain.from_env({"KERNELGEPA_AIE_IMAGE": docker_image})  # the image says nothing about Peano
+        raise AssertionError("expected a one-line error")
+    except SandboxStartError as e:
+        assert "PEANO_INSTALL_DIR" in str(e) and "\n" not in str(e)
