@@ -18,10 +18,11 @@ from harness.jobs import JobReport, JobRunner
 from harness.messages import first_error_line
 from harness.result import EvalResult, Status
 from harness.sandbox import Sandbox
-from harness.static_checks import check_kernel_source
+from harness.static_checks import check_kernel_source, preprocessed
 from harness.worker.aie_host import GUARD_BYTE, GUARD_BYTES
 from npueval_tasks import cost_model
-from npueval_tasks.host import INTERNAL_NAMES, TERNARY_BF16_ERROR, host_translation_unit, promote_ternary_branches
+from npueval_tasks.host import (EXPANDED_RULES, INTERNAL_NAMES, TERNARY_BF16_ERROR, host_translation_unit,
+                                promote_ternary_branches)
 from npueval_tasks.task import NpuTask
 from npueval_tasks.vectors import compare, from_bytes, to_bytes
 
@@ -69,7 +70,7 @@ class NpuEmulationEvaluator:
                           capability="emulated", **kw)
 
     def _evaluate(self, task: NpuTask, source: str, sandbox: Sandbox) -> EvalResult:
-        why = check_kernel_source(source, (INTERNAL_NAMES,))
+        why = check_kernel_source(source, (INTERNAL_NAMES,)) or check_kernel_source(preprocessed(source), EXPANDED_RULES)
         if why:
             return self._result(task, Status.REJECTED, "static", why)
         build, note = self.build(task, source)

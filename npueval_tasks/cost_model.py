@@ -18,8 +18,10 @@ emulation counted inside the same window:
 
 ``estimate = V / (max(V, M) + S)``. Scalar kernels score 0 (no vector issue at all); a tight
 vector loop scores high. It is an honest order-of-magnitude guide for search, not a cycle model:
-no latencies, stalls, pipelining or VLIW packing of scalar code, and the kernel shares its process
-with the counters, so a hostile kernel could distort them (correctness is judged elsewhere).
+no latencies, stalls, pipelining or VLIW packing of scalar code. The kernel shares its process with
+the counters: naming them, building their name with macros, or binding a symbol with an assembler
+label is refused before compiling, but a kernel that corrupts memory could still distort them
+(correctness is judged elsewhere, from the output bytes).
 """
 from __future__ import annotations
 

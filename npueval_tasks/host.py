@@ -26,6 +26,11 @@ STATS = "kg_npu_stats"
 # Names of the emulation's internals: a kernel that refers to them could forge its own counters.
 INTERNAL_NAMES = (re.compile(r"\b(aie_emu|detail_emu|__sanitizer_\w+|kg_npu_\w+)\b"),
                   "refers to the host emulation's internals")
+# Checked again after the kernel's own macros are expanded (harness.static_checks.preprocessed):
+# internal names anywhere in a token (mangled names too), and no assembler labels or inline
+# assembly, which could bind a local name to any symbol of the process.
+EXPANDED_RULES = ((re.compile(r"aie_emu|detail_emu|__sanitizer_|kg_npu_"), "refers to the host emulation's internals"),
+                  (re.compile(r"\b(asm|__asm__|__asm)\b"), "uses inline assembly or an assembler label"))
 
 
 @cache

@@ -136,3 +136,17 @@ def test_result_round_trips_with_capability(example_tasks, npu_eval, sandbox):
     res = npu_eval.evaluate_source(task, task.canonical_source, sandbox)
     back = EvalResult.from_dict(json.loads(json.dumps(res.to_dict())))
     assert (back.capability, back.vector_util_kind, back.vector_util) == ("emulated", "estimated", res.vector_util)
+
+
+@pytest.mark.parametrize("forgery", [
+    # token pasting builds the internal name only after the source check has read the text
+    "#define KG_CAT(a, b) a##b\nstatic void bump() { KG_CAT(aie_, emu)::stats.blocks = 0; }\n",
+    # an assembler label reaches the counters by their mangled name, which holds no whole word aie_emu
+    'extern "C++" { extern unsigned long long my_blocks asm("_ZN7aie_emu5statsE"); }\n'
+    "static void bump() { my_blocks = 0; }\n",
+])
+def test_counters_cannot_be_reached_by_macro_or_symbol_tricks(example_tasks, npu_eval, sandbox, forgery):
+    task = example_tasks["add_saturate_int8"]
+    src = task.canonical_source.replace("void ", forgery + "void ", 1)
+    res = npu_eval.evaluate_source(task, src, sandbox)
+    assert res.status == Status.REJECTED, (res.status, res.error)
