@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -234,19 +233,10 @@ class Builder:
         return cmds
 
     def _run(self, cmd: list[str], cwd: Path) -> tuple[bool, str]:
-        from harness.sandbox.isolation import compiler_env, isolate_compiler
+        from harness.sandbox.isolation import run_compiler
 
-        try:
-            proc = subprocess.run(
-                cmd, cwd=cwd, env=compiler_env(cwd), capture_output=True, text=True, errors="replace",
-                timeout=self.timeout_s, preexec_fn=isolate_compiler if self.isolate else None,
-            )
-        except subprocess.TimeoutExpired:
-            return False, f"{cmd[0]}: compile timed out after {self.timeout_s:.0f}s"
-        except FileNotFoundError:
-            return False, f"{cmd[0]}: compiler not found on PATH"
-        out = (proc.stdout or "") + (proc.stderr or "")
-        return proc.returncode == 0, out
+        run = run_compiler(cmd, cwd, timeout_s=self.timeout_s, isolate=self.isolate)
+        return run.ok, run.output
 
 
 def _artifact_name(req: BuildRequest) -> str:

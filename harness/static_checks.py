@@ -73,20 +73,14 @@ def preprocessed(code: str, timeout_s: float = 30.0) -> str:
     """``code`` after the C preprocessor, its ``#include`` lines left out: the kernel's own macros are
     expanded (token pasting can build a name the plain-text rules never see), nobody else's. If the
     preprocessor rejects the code, the code itself is returned; the compile will report the error."""
-    import subprocess
     import tempfile
 
-    from harness.sandbox.isolation import compiler_env, isolate_compiler
+    from harness.sandbox.isolation import run_compiler
 
     body = re.sub(r"^[ \t]*#[ \t]*include\b.*$", "", code, flags=re.M)
     with tempfile.TemporaryDirectory(prefix="kg-cpp-") as d:
-        try:
-            proc = subprocess.run(["g++", "-E", "-P", "-std=c++20", "-x", "c++", "-"], input=body, cwd=d,
-                                  env=compiler_env(d), capture_output=True, text=True, errors="replace",
-                                  timeout=timeout_s, preexec_fn=isolate_compiler)
-        except (OSError, subprocess.TimeoutExpired):
-            return code
-    return proc.stdout if proc.returncode == 0 else code
+        run = run_compiler(["g++", "-E", "-P", "-std=c++20", "-x", "c++", "-"], d, timeout_s=timeout_s, stdin=body)
+    return run.stdout if run.ok else code
 
 
 def _check_source_strings(tree: ast.AST) -> str | None:

@@ -17,7 +17,6 @@ compile runs in a fresh container without network (``harness.sandbox.docker_tool
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,18 +88,12 @@ class AieToolchain:
 
             run = run_tool(self.image, cmd, workdir, timeout_s=timeout_s, host_paths=(self.clang.parents[1], self.include))
             if run.returncode is None:
-                return False, f"AIE compile timed out after {timeout_s:.0f}s"
+                return False, f"{cmd[0]}: compile timed out after {timeout_s:.0f}s"
             return run.returncode == 0, trim_compiler_output(run.output)
-        from harness.sandbox.isolation import compiler_env, isolate_compiler
+        from harness.sandbox.isolation import run_compiler
 
-        try:
-            proc = subprocess.run(cmd, cwd=workdir, env=compiler_env(workdir), capture_output=True, text=True,
-                                  errors="replace", timeout=timeout_s, preexec_fn=isolate_compiler)
-        except subprocess.TimeoutExpired:
-            return False, f"AIE compile timed out after {timeout_s:.0f}s"
-        except OSError as e:
-            return False, f"cannot run {self.clang}: {e.strerror}"
-        return proc.returncode == 0, trim_compiler_output(proc.stdout + proc.stderr)
+        run = run_compiler(cmd, workdir, timeout_s=timeout_s)
+        return run.ok, trim_compiler_output(run.output)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import subprocess
+from dataclasses import dataclass
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -85,3 +87,26 @@ def isolate_compiler() -> None:
     cut_network()
     drop_privileges()
     set_limits(max_file_bytes=4 << 30, max_procs=None)
+
+
+@dataclass(frozen=True)
+class CompilerRun:
+    ok: bool
+    stdout: str
+    output: str  # stdout and stderr together, or why the compiler did not run
+
+
+def run_compiler(cmd: list[str], cwd, *, timeout_s: float, stdin: str | None = None,
+                 isolate: bool = True) -> CompilerRun:
+    """Run one compiler command on candidate code: scrubbed environment, work folder as home, and
+    (``isolate``) the isolation of ``isolate_compiler``."""
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=compiler_env(cwd), input=stdin, capture_output=True, text=True,
+                              errors="replace", timeout=timeout_s, preexec_fn=isolate_compiler if isolate else None)
+    except subprocess.TimeoutExpired:
+        return CompilerRun(False, "", f"{cmd[0]}: compile timed out after {timeout_s:.0f}s")
+    except FileNotFoundError:
+        return CompilerRun(False, "", f"{cmd[0]}: compiler not found on PATH")
+    except OSError as e:
+        return CompilerRun(False, "", f"cannot run {cmd[0]}: {e.strerror}")
+    return CompilerRun(proc.returncode == 0, proc.stdout or "", (proc.stdout or "") + (proc.stderr or ""))
