@@ -14,8 +14,6 @@ import statistics
 import time
 from pathlib import Path
 
-import pytest
-
 from docs_index import DocsIndex, Section
 from docs_index.quality import evaluate, load_queries
 from docs_index.sources import Source, default_sources

@@ -23,7 +23,6 @@ _NOT_VECTOR_SLOT = re.compile(r"^(vld|vst|vmov|vextract)")
 _LABEL = re.compile(r"^([.\w$]+):")
 _JUMP = re.compile(r"^j\w*$")
 _LABEL_REF = re.compile(r"#?([.\w$]+)")
-_HW_LOOP = re.compile(r"^movxm$")
 
 
 @dataclass
@@ -54,10 +53,6 @@ class AsmSlots:
     @property
     def vector_bundles(self) -> int:
         return sum(f.vector_bundles for f in self.functions)
-
-    @property
-    def vector_share(self) -> float:
-        return self.vector_bundles / self.bundles if self.bundles else 0.0
 
     def resources(self) -> list[dict]:
         """One entry per function, in the shape results carry per-kernel resources."""
@@ -137,11 +132,10 @@ def _loop_ranges(bundles: list[list[str]], labels: dict[str, int]) -> list[tuple
             if not parts:
                 continue
             op = parts[0].lower()
-            refs = [_LABEL_REF.fullmatch(p).group(1) for p in parts[1:] if _LABEL_REF.fullmatch(p)]
             if _JUMP.match(op):
-                back = [labels[r] for r in refs if r in labels and labels[r] <= i]
-                ranges += [(b, i) for b in back]
-            elif _HW_LOOP.match(op) and len(parts) >= 3 and parts[1].lower() in ("ls", "le"):
+                refs = [m.group(1) for m in map(_LABEL_REF.fullmatch, parts[1:]) if m]
+                ranges += [(labels[r], i) for r in refs if r in labels and labels[r] <= i]
+            elif op == "movxm" and len(parts) >= 3 and parts[1].lower() in ("ls", "le"):
                 target = labels.get(parts[2].lstrip("#"))
                 if parts[1].lower() == "ls":
                     hw_start = target

@@ -180,8 +180,9 @@ def _npu_args(args) -> Path:
     return Path(args.cache_dir) if args.cache_dir else default_cache_root()
 
 
-def _npu_tasks(args) -> list:
-    """NPUEval tasks for the search; lines that do not load are named on stderr and skipped."""
+def _npu_tasks(args):
+    """The NPUEval file's tasks (``.tasks``) and the lines that did not load (``.problems``: named on
+    stderr and skipped)."""
     from npueval_tasks.task import TaskFormatError, load_npueval
 
     try:
@@ -190,23 +191,21 @@ def _npu_tasks(args) -> list:
         raise UsageError(str(e)) from None
     for p in loaded.problems:
         print(f"kernelgepa: skipped task: {p}", file=sys.stderr)
-    return loaded.tasks
+    return loaded
 
 
 def cmd_eval_npu(args) -> int:
     from kernelgepa.npu_cmd import check_solutions, npu_evaluator, run_npu_eval
     from kernelgepa.tables import print_npu_results, progress
-    from npueval_tasks.task import TaskFormatError, load_npueval
+    from npueval_tasks.task import TaskFormatError
 
     cache = _npu_args(args)
     solutions = args.solutions or "canonical"
     try:
         check_solutions(solutions)
-        loaded = load_npueval(args.tasks)
     except TaskFormatError as e:
         raise UsageError(str(e)) from None
-    for p in loaded.problems:
-        print(f"kernelgepa: skipped task: {p}", file=sys.stderr)
+    loaded = _npu_tasks(args)
     ex = _executor(npu_evaluator(cache), args, 1)
     try:
         with progress(len(loaded.tasks), "evaluating") as advance:
@@ -322,7 +321,7 @@ def cmd_optimize(args) -> int:
         from kernelgepa.npu_cmd import npu_evaluator
 
         cache = _npu_args(args)
-        tasks, ev = _npu_tasks(args), npu_evaluator(cache)
+        tasks, ev = _npu_tasks(args).tasks, npu_evaluator(cache)
         threads = 1
     else:
         tasks = [t for t in _load(args) if t.status == "loaded"]
@@ -347,7 +346,7 @@ def cmd_report(args) -> int:
     from kernelgepa.report.build import build_report, parse_formats
     from kernelgepa.report.load import ReportInputError
     from kernelgepa.report.tables import run_summary
-    from kernelgepa.tables import console
+    from kernelgepa.tables import console, fast_p_line
 
     try:
         rep = build_report(args.inputs, Path(args.out) if args.out else None, parse_formats(args.format))
@@ -358,8 +357,8 @@ def cmd_report(args) -> int:
     for r in rep.runs:
         if not r.empty:
             s = run_summary(r)
-            fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
-            console.print(f"[bold]{escape(r.name)}[/]: {s['n_correct']}/{s['n_tasks']} correct  {fp}", highlight=False)
+            console.print(f"[bold]{escape(r.name)}[/]: {s['n_correct']}/{s['n_tasks']} correct  "
+                          f"{fast_p_line(s['fast_p'])}", highlight=False)
     console.print(f"wrote {len(rep.files)} files to {rep.out}", highlight=False)
     return 0
 

@@ -14,6 +14,11 @@ _STATUS_STYLE = {"ok": "green", "loaded": "green", "compiled_only": "cyan", "int
                  "rejected": "red", "skipped": "dim", "error": "red"}
 
 
+
+def fast_p_line(fast_p: dict) -> str:
+    """fast_p values on one line: ``fast_0.0=0.50  fast_1.0=0.33 ...``."""
+    return "  ".join(f"fast_{p}={v:.2f}" for p, v in fast_p.items())
+
 def _fmt(x, spec=".3f") -> str:
     return "-" if x is None else format(x, spec)
 
@@ -51,7 +56,7 @@ def print_results(results, summary: dict) -> None:
                   _fmt(r.baseline_ms), _fmt(r.kernel_ms), _fmt(r.speedup, ".2f") + ("x" if r.speedup else ""),
                   _fmt(r.compile_s, ".1f"), note[:160])
     console.print(t)
-    fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in summary["fast_p"].items())
+    fp = fast_p_line(summary["fast_p"])
     gm = summary["geomean_speedup"]
     interpreted = summary.get("n_interpreted")
     note = f"  ({interpreted} more correct under an interpreter, not timed)" if interpreted else ""
@@ -112,7 +117,7 @@ def print_run_summary(s: dict) -> None:
     if npu:
         head = _npu_headline(s)
     else:
-        fp = "  ".join(f"fast_{p}={v:.2f}" for p, v in s["fast_p"].items())
+        fp = fast_p_line(s["fast_p"])
         head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
     console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
                   f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
