@@ -25,7 +25,8 @@ def add_prompts_parser(sub) -> None:
     p.add_argument("--profile", help="size profile from the tasks' SIZE_PROFILES (e.g. gpu)")
     p.add_argument("--shrink-to", metavar="SIZE", help="shrink size constants until inputs fit, e.g. 64MB")
     p.add_argument("--kind", default="writer", choices=KINDS, help="which prompt (default writer); refine, "
-                                                                   "reflection and merge need --run-dir")
+                                                                   "reflection and merge need --run-dir; refine shows the "
+                                                                   "round after the task's latest stored kernel")
     p.add_argument("--run-dir", help="an optimize run directory: its strategies and stored kernels")
     p.add_argument("--strategy-file", help="strategy text for a writer prompt (default: the run's best, else the seed)")
     p.add_argument("--allow-tf32", action="store_true", help="as the run's --allow-tf32")
@@ -158,11 +159,13 @@ def render(args, usage_error) -> list[dict]:
                                    language=task.language, run=run,
                                    manual=sections([{"task": name, "result": prev["result"] if prev else
                                                      {"status": "first attempt"}}]))
-            if args.kind == "refine":
-                if not prev:
+            if args.kind == "refine":  # on the task's latest stored kernel, whatever its verdict
+                stored = store.kernels(name)
+                if not stored:
                     raise usage_error(f"--run-dir {args.run_dir} holds no kernel for {name}")
-                msgs = refine_messages(msgs, prev["source"], result_feedback(prev["result"]), prev["status"],
-                                       language=task.language, manual=sections([{"task": name, "result": prev["result"]}]))
+                k = stored[-1]
+                msgs = refine_messages(msgs, k["source"], result_feedback(k["result"]), k["status"],
+                                       language=task.language, manual=sections([{"task": name, "result": k["result"]}]))
             out.append({"task": name, "kind": args.kind, "messages": msgs})
         return out
     finally:

@@ -93,25 +93,25 @@ class Part:
 
 
 def assemble(parts: list[Part], budget: int, sep: str = "\n\n") -> str:
-    """Join parts; over ``budget`` characters, shorten then drop the least useful ones (highest ``drop``,
-    later parts first among equals) and say in the prompt which."""
+    """Join parts; over ``budget`` characters, trim the least useful ones (highest ``drop``, later parts
+    first among equals): first each is shortened (or dropped if it has no short form), then the
+    shortened ones are dropped too; the prompt says which. Parts with ``drop`` 0 are always kept."""
     cur = [p for p in parts if p.text.strip()]
-    trimmed: list[str] = []
     order = sorted((i for i, p in enumerate(cur) if p.drop), key=lambda i: (-cur[i].drop, -i))
-    for i in order:
-        if _length(cur, sep) <= budget:
-            break
-        p = cur[i]
-        if p.short is not None and len(p.short) < len(p.text):
-            cur[i] = replace(p, text=p.short, short=None)
+    how: dict[int, str] = {}
+    for final in (False, True):
+        for i in order:
             if _length(cur, sep) <= budget:
-                trimmed.append(f"{p.name} (shortened)")
                 break
-        cur[i] = replace(p, text="")
-        trimmed.append(f"{p.name} (left out)")
+            p = cur[i]
+            if not final and p.short is not None and len(p.short) < len(p.text):
+                cur[i], how[i] = replace(p, text=p.short, short=None), "shortened"
+            elif p.text and (final or i not in how):
+                cur[i], how[i] = replace(p, text=""), "left out"
     text = sep.join(p.text for p in cur if p.text)
-    if trimmed:
-        text += f"{sep}[Trimmed to fit this prompt's {budget}-character budget: {'; '.join(trimmed)}.]"
+    if how:
+        trimmed = "; ".join(f"{cur[i].name} ({how[i]})" for i in order if i in how)
+        text += f"{sep}[Trimmed to fit this prompt's {budget}-character budget: {trimmed}.]"
     return text
 
 
