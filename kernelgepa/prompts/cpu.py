@@ -2,6 +2,8 @@
 compile routes with their cost. The example computes (a - b)^2, which is no suite task."""
 from __future__ import annotations
 
+from kernelgepa.prompts.common import NATIVE_MODELNEW
+
 SEED = ("Write the kernel in C++ through harness.native.load_cpp. Parallelize the outermost independent "
         "loop with OpenMP and keep inner loops simple and contiguous so the compiler vectorizes them. "
         "Fuse chained elementwise work into one pass over memory. Allocate outputs with torch.empty and "
@@ -21,15 +23,8 @@ extern "C" void sqdiff(const float* a, const float* b, float* y, long n) {
     for (long i = 0; i < n; ++i) { float d = a[i] - b[i]; y[i] = d * d; }
 }
 """, functions={"sqdiff": ["ptr", "ptr", "ptr", "int64"]})
-
-class ModelNew(nn.Module):
-    def forward(self, a, b):
-        a, b = a.contiguous(), b.contiguous()
-        y = torch.empty_like(a)
-        _lib.sqdiff(a, b, y, a.numel())
-        return y
-```
-Argument types: ptr (contiguous tensor), int32, int64, float32, float64.'''
+{modelnew}```
+Argument types: ptr (contiguous tensor), int32, int64, float32, float64.'''.replace("{modelnew}", NATIVE_MODELNEW)
 
 ROUTES = '''Compile routes (builds are cached by source; both are judged the same way):
 - harness.native.load_cpp(source, functions={...}, extra_cflags=[...]) (the example above): plain g++ -O3

@@ -2,6 +2,8 @@
 squared difference, no suite task), compile routes with their cost."""
 from __future__ import annotations
 
+from kernelgepa.prompts.common import NATIVE_MODELNEW
+
 SEED = ("Write the kernel in CUDA C++ through harness.native.load_cuda with an extern \"C\" launcher that "
         "takes the stream argument. Use coalesced accesses (consecutive threads touch consecutive "
         "addresses), a grid-stride loop, and fuse chained elementwise work into one kernel.")
@@ -25,15 +27,8 @@ extern "C" void sqdiff(const float* a, const float* b, float* y, long n, cudaStr
     sqdiff_k<<<(unsigned)((n + 255) / 256 < 65535 ? (n + 255) / 256 : 65535), 256, 0, s>>>(a, b, y, n);
 }
 """, functions={"sqdiff": ["ptr", "ptr", "ptr", "int64", "stream"]})
-
-class ModelNew(nn.Module):
-    def forward(self, a, b):
-        a, b = a.contiguous(), b.contiguous()
-        y = torch.empty_like(a)
-        _lib.sqdiff(a, b, y, a.numel())
-        return y
-```
-Argument types: ptr (contiguous tensor on the GPU), int32, int64, float32, float64, stream (filled in).'''
+{modelnew}```
+Argument types: ptr (contiguous tensor on the GPU), int32, int64, float32, float64, stream (filled in).'''.replace("{modelnew}", NATIVE_MODELNEW)
 
 ROUTES = '''Compile routes (builds are cached by source; both are judged the same way):
 - harness.native.load_cuda(source, functions={...}, extra_cuda_cflags=[...]) (the example above): plain

@@ -89,8 +89,11 @@ def _record_parts(r: dict, tasks: dict | None, backend: str, rank: int) -> list[
     parts = [Part(f"reference of {r['task']}", head + ref, drop=2, short=head)]
     history = r.get("history") or []
     if history:
-        parts.append(Part(f"attempt history of {r['task']}", "Attempts under this strategy, oldest first (score 0 = "
-                          "failed; higher = faster):\n" + "\n".join(_attempt_line(a) for a in history), drop=3,
+        lines = "\n".join(_attempt_line(a) for a in history)
+        parts.append(Part(f"attempt history of {r['task']}",
+                          "Attempts under this strategy, oldest first (score under 0.5: not correct, partial credit "
+                          f"by how far it got; 0.5 and up: correct, rising with speed or, on NPU, vector use):\n{lines}",
+                          drop=3,
                           short="Attempts: " + ", ".join(f"{a['id']} {a['status']}" for a in history)))
     code = f"Kernel (its best attempt):\n```{lang}\n{r['source'].strip()}\n```\n" if r.get("source") else ""
     verdict = f"Harness feedback:\n{r['feedback']}"
