@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 KINDS = ("writer", "refine", "reflection", "merge")
@@ -175,12 +176,16 @@ def render(args, usage_error) -> list[dict]:
 
 def cmd_prompts(args, usage_error) -> int:
     rendered = render(args, usage_error)
-    for r in rendered:
-        for i, m in enumerate(r["messages"]):
-            print(f"===== {r['task']} · {r['kind']} · message {i + 1}/{len(r['messages'])} · {m['role']} · "
-                  f"{len(m['content'])} chars =====")
-            print(m["content"])
-            print()
+    try:
+        for r in rendered:
+            for i, m in enumerate(r["messages"]):
+                print(f"===== {r['task']} · {r['kind']} · message {i + 1}/{len(r['messages'])} · {m['role']} · "
+                      f"{len(m['content'])} chars =====")
+                print(m["content"])
+                print()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kernelgepa prompts ... | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if args.json:
         try:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -113,3 +113,14 @@ def test_bad_input_gets_one_line(capsys, tmp_path, run_dir, argv, says):
     argv = [a.format(empty=tmp_path, run=run_dir) for a in argv]
     rc, out, err = _prompts(capsys, *argv, "--no-docs")
     assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_a_closed_pipe_is_no_traceback():
+    import subprocess
+    import sys
+
+    names = " ".join(sorted(p.stem for p in SUITE_DIR.rglob("*.py") if not p.name.startswith("_")))
+    # 18 prompts: far more than a pipe buffer, so the writer meets the closed pipe
+    run = subprocess.run(f"{sys.executable} -m kernelgepa.cli prompts {names} --no-docs | head -c 10",
+                         shell=True, capture_output=True, text=True, timeout=300)
+    assert run.stdout == "===== 10_R" and run.stderr == "", run.stderr
