@@ -32,6 +32,7 @@ def add_prompts_parser(sub) -> None:
     p.add_argument("--strategy-file", help="strategy text for a writer prompt (default: the run's best, else the seed)")
     p.add_argument("--allow-tf32", action="store_true", help="as the run's --allow-tf32")
     p.add_argument("--threads", type=int, help="as the run's --threads (default: all cores)")
+    p.add_argument("--trials", type=int, default=5, help="as the run's --trials (default 5)")
     p.add_argument("--no-docs", action="store_true", help="no manual sections (as optimize --no-docs)")
     p.add_argument("--docs-k", type=int, default=4, help="as optimize --docs-k (default 4)")
     p.add_argument("--docs-chars", type=int, default=6000, help="as optimize --docs-chars (default 6000)")
@@ -77,7 +78,7 @@ def _run_facts(args):
     from harness.config import EvalConfig
     from kernelgepa.prompts import run_facts
 
-    return run_facts(get_backend(args.backend), EvalConfig(threads=args.threads or os.cpu_count(),
+    return run_facts(get_backend(args.backend), EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
                                                            allow_tf32=args.allow_tf32))
 
 

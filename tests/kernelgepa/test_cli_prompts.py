@@ -124,3 +124,52 @@ def test_a_closed_pipe_is_no_traceback():
     run = subprocess.run(f"{sys.executable} -m kernelgepa.cli prompts {names} --no-docs | head -c 10",
                          shell=True, capture_output=True, text=True, timeout=300)
     assert run.stdout == "===== 10_R" and run.stderr == "", run.stderr
+
+
+class RecordingWriter:
+    """A writer model that answers every prompt with the same kernel and keeps what it was sent."""
+
+    def __init__(self, reply: str):
+        self.reply, self.sent = reply, []
+
+    def complete(self, messages, tag=""):
+        from kernelgepa.llm import LLMCall, LLMReply
+
+        self.sent.append(messages)
+        return LLMReply(self.reply, LLMCall(model="recording", tag=tag))
+
+
+def test_the_command_renders_what_the_adapter_sends(capsys, tmp_path, task, cpu_eval):
+    """The writer prompt, and the refinement message after the stored kernel, are the ones the run sent."""
+    import os
+
+    from harness.backends import get_backend
+    from harness.config import EvalConfig
+    from harness.executor import LocalExecutor
+    from harness.sandbox.local import LocalProcessSandbox
+    from kernelgepa.adapter import KernelAdapter
+    from kernelgepa.budget import Budget
+    from kernelgepa.prompts import run_facts
+    from tests.kernelgepa.kernel_world import FAST
+
+    strategy = tmp_path / "strategy.txt"
+    strategy.write_text("STRATEGY: fuse and vectorize.")
+    writer = RecordingWriter(f"```python\n{FAST['1_ReLU']}```")
+    store = SQLiteStore(tmp_path / "run.db")
+    ex = LocalExecutor(cpu_eval, lambda: LocalProcessSandbox(threads=2))
+    try:
+        KernelAdapter({"1_ReLU": task("1_ReLU")}, "cpu", writer, ex, store, tmp_path, Budget(), rounds=1, workers=1,
+                      run=run_facts(get_backend("cpu"), EvalConfig(threads=os.cpu_count()))
+                      ).run(1, strategy.read_text(), ["1_ReLU"])
+    finally:
+        ex.close()
+        store.close()
+    first, second = writer.sent
+    for kind, sent in (("writer", first), ("refine", second)):
+        out = tmp_path / f"{kind}.json"
+        rc, _, err = _prompts(capsys, "1_ReLU", "--kind", kind, "--strategy-file", str(strategy), "--no-docs",
+                              "--json", str(out), *(["--run-dir", str(tmp_path)] if kind == "refine" else []))
+        assert rc == 0, err
+        [rendered] = json.loads(out.read_text())
+        assert rendered["messages"][-2:] == sent[-2:], kind
+    assert first == json.loads((tmp_path / "writer.json").read_text())[0]["messages"]
