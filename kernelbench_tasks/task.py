@@ -39,6 +39,8 @@ class Task:
     size_label: str = "default"
     inputs: tuple[InputSpec, ...] = ()
     tolerance: dict | None = None
+    init_args: tuple[str, ...] = ()       # get_init_inputs() at the loaded size, each value's repr
+    parameters: tuple[tuple[str, InputSpec], ...] = ()  # Model's parameters and buffers, in creation order
 
     # What a solution is, for the search (NpuTask answers the same three questions for C++ kernels).
     language: ClassVar[str] = "python"     # code-block language of the writer's reply
@@ -150,6 +152,22 @@ def describe_inputs(mod: types.ModuleType) -> tuple[InputSpec, ...]:
     return tuple(specs)
 
 
+def describe_model(mod: types.ModuleType) -> tuple[tuple[str, ...], tuple[tuple[str, InputSpec], ...]]:
+    """``get_init_inputs()`` and the parameters ``Model`` creates from it, built on the meta device (no
+    memory, no values): what a solution must reproduce to get the same weights. Empty if that fails."""
+    import torch
+
+    try:
+        init = list(mod.get_init_inputs())
+        with torch.device("meta"):
+            model = mod.Model(*init)
+        named = [*model.named_parameters(), *model.named_buffers()]
+    except Exception:  # noqa: BLE001 - informational only: the prompt then names no parameters
+        return (), ()
+    args = tuple(repr(v)[:80] for v in init)
+    return args, tuple((n, InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."))) for n, t in named)
+
+
 def _level_of(path: Path) -> int | None:
     for part in reversed(path.parts[:-1]):
         m = re.fullmatch(r"level_?(\d+)", part)
@@ -215,15 +233,18 @@ def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | 
         if shrink_to is not None and sum(_nbytes(s) for s in inputs) > shrink_to:
             overrides = {**overrides, **shrink_overrides(source, path, overrides, shrink_to)}
             label = f"shrunk:{_human(shrink_to)}" + ("" if label == "default" else f"+{label}")
-            inputs = describe_inputs(exec_task_module(source, path, overrides))
+            mod = exec_task_module(source, path, overrides)
+            inputs = describe_inputs(mod)
             have = sum(_nbytes(s) for s in inputs)
             if have > shrink_to:
                 return Task(source=source, status="skipped", overrides=overrides, size_label=label, inputs=inputs,
                             error=f"inputs are still {_human_approx(have)} after shrinking its size constants "
                                   f"(budget {_human(shrink_to)})", **base)
         tol = getattr(mod, "TOLERANCE", None)
+        init_args, parameters = describe_model(mod)
         return Task(source=source, overrides=overrides, size_label=label, inputs=inputs,
-                    tolerance=dict(tol) if isinstance(tol, dict) else None, **base)
+                    tolerance=dict(tol) if isinstance(tol, dict) else None, init_args=init_args,
+                    parameters=parameters, **base)
     except TaskLoadError as e:
         return Task(source=source, status="error", error=str(e), **base)
     except ImportError as e:

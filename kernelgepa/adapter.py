@@ -39,14 +39,18 @@ class Attempt:
     speedup: float | None
     score: float
     feedback: str
+    result: dict | None = None  # the harness's verdict (EvalResult.to_dict()), for manual retrieval
 
 
 class KernelAdapter:
     def __init__(self, tasks: dict, backend: str, writer, executor, store: RunStore, run_dir: Path,
-                 budget: Budget, *, rounds: int = 1, workers: int = 2):
+                 budget: Budget, *, rounds: int = 1, workers: int = 2, manual=None, run=None):
         self.tasks, self.backend, self.writer, self.executor = tasks, backend, writer, executor
         self.store, self.budget, self.rounds, self.workers = store, budget, rounds, workers
         self.kernel_dir = Path(run_dir) / "kernels"
+        # docs_index hook (records -> manual sections) for writer and refinement prompts, and the run's
+        # facts (device, arch, TF32, tolerances) the prompts state; both optional
+        self.manual, self.run_facts = manual, run
         # the code language of this run's solutions (one backend per run): reflection fences kernels with it
         self.language = next((t.language for t in tasks.values()), "python")
 
@@ -60,9 +64,10 @@ class KernelAdapter:
     def _task(self, strategy_id: int, strategy: str, name: str) -> Attempt:
         task = self.tasks[name]
         prev = self._warm_start(strategy_id, name)
-        messages = writer_messages(self.backend, strategy, task.brief,
+        messages = writer_messages(self.backend, strategy, task,
                                    (prev["source"], result_feedback(prev["result"])) if prev else None,
-                                   language=task.language)
+                                   language=task.language, run=self.run_facts,
+                                   manual=self._sections(name, prev["result"] if prev else None))
         parent_id = prev["id"] if prev else None
         best: Attempt | None = None
         for _ in range(1 + self.rounds):
@@ -78,9 +83,16 @@ class KernelAdapter:
             if best is None or attempt.score > best.score:
                 best = attempt
             messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status,
-                                       language=task.language)
+                                       language=task.language, manual=self._sections(name, attempt.result))
             parent_id = attempt.kernel_id
         return best
+
+    def _sections(self, name: str, result: dict | None) -> list[dict]:
+        """Manual sections for a writer or refinement prompt: retrieved for the kernel's verdict, or (no
+        kernel yet) for the task's kind of operation."""
+        if self.manual is None:
+            return []
+        return self.manual([{"task": name, "result": result or {"status": "first attempt"}}])
 
     def _warm_start(self, strategy_id: int, name: str) -> dict | None:
         """The best kernel so far for the task, pinned per (strategy, task) so a resumed run sends the
@@ -102,7 +114,8 @@ class KernelAdapter:
                                         status="invalid", speedup=None, score=0.0,
                                         result={"status": "invalid", "rung": "static", "error": ext.reason},
                                         llm_calls=[call_id])
-            return Attempt(name, kid, "", "invalid", None, 0.0, feedback)
+            return Attempt(name, kid, "", "invalid", None, 0.0, feedback,
+                           {"status": "invalid", "rung": "static", "error": ext.reason})
         seen = self.store.kernel_by_source(name, ext.code)
         if seen is None:
             path = self.kernel_dir / name / (hashlib.sha256(ext.code.encode()).hexdigest()[:16] + task.solution_suffix)
@@ -118,4 +131,4 @@ class KernelAdapter:
                                         llm_calls=[call_id])
             seen = {"id": kid, "status": r["status"], "speedup": r["speedup"], "score": score, "result": r}
         return Attempt(name, seen["id"], ext.code, seen["status"], seen["speedup"], seen["score"],
-                       result_feedback(seen["result"]))
+                       result_feedback(seen["result"]), seen["result"])

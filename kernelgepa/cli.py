@@ -1,4 +1,4 @@
-"""``kernelgepa`` command line: tasks, eval, baseline, optimize, index. Bad input gets one line, never a traceback."""
+"""``kernelgepa`` command line: tasks, eval, baseline, optimize, index, prompts. Bad input gets one line, never a traceback."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli_index import add_index_parser, cmd_index
+from kernelgepa.cli_prompts import add_prompts_parser, cmd_prompts
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
 
 
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_index_parser(sub)
     add_sandbox_parser(sub)
+    add_prompts_parser(sub)
     return ap
 
 
@@ -366,7 +368,8 @@ def cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
-               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox}[args.cmd]
+               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox,
+               "prompts": lambda a: cmd_prompts(a, UsageError)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

@@ -17,7 +17,7 @@ from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_text_block
-from kernelgepa.feedback import result_feedback
+from kernelgepa.feedback import reflection_records, strategy_evidence
 from kernelgepa.frontier import SCORE_EPS, SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
@@ -121,7 +121,9 @@ class Engine:
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         manual = self.manual(records)
         reply = complete_recorded(self.reflector, self.store,
-                                  reflection_messages(self.adapter.backend, texts[parent], records, manual),
+                                  reflection_messages(self.adapter.backend, texts[parent], records, manual,
+                                                      tasks=getattr(self.adapter, "tasks", None),
+                                                      run=getattr(self.adapter, "run_facts", None)),
                                   tag="reflection")
         self.store.add_manual_shown(it, "reflection", reply.call.id, parent, manual)
         child_text = extract_text_block(reply.text, "strategy")
@@ -143,7 +145,9 @@ class Engine:
         a, b = pair
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
-        reply = complete_recorded(self.reflector, self.store, merge_messages(texts[a], texts[b], won[a], won[b]),
+        reply = complete_recorded(self.reflector, self.store, merge_messages(texts[a], texts[b], won[a], won[b],
+                                                                        evidence_a=strategy_evidence(self.store, a, self.tasks),
+                                                                        evidence_b=strategy_evidence(self.store, b, self.tasks)),
                                   tag="merge")
         text = extract_text_block(reply.text, "strategy")
         better = max(pair, key=lambda s: sum(scores[s].values()))
@@ -153,14 +157,7 @@ class Engine:
 
     def _records(self, sid: int, batch: list[str]) -> list[dict]:
         """The parent's kernels on the minibatch with the harness's feedback: reflection's evidence."""
-        out = []
-        for t in batch:
-            ev = self.store.evaluation(f"{sid}:{t}")
-            k = self.store.kernel(ev["kernel_id"]) if ev and ev["kernel_id"] is not None else None
-            if k:
-                out.append({"task": t, "source": k["source"], "feedback": result_feedback(k["result"]),
-                            "result": k["result"], "language": self.adapter.language})
-        return out
+        return reflection_records(self.store, sid, batch, self.adapter.language)
 
     def _progress(self, it: int, event: str) -> None:
         scores = self.scores()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from kernelgepa.budget import Budget
@@ -50,6 +51,11 @@ def _manual(args, console):
     return ManualRetriever(index, args.backend, k=args.docs_k, char_budget=args.docs_chars, reranker=reranker)
 
 
+def writer_manual(manual):
+    """Writer and refinement prompts get fewer manual sections than reflection (they also carry code)."""
+    return replace(manual, k=min(2, manual.k), char_budget=min(3000, manual.char_budget)) if manual else None
+
+
 def run_optimize(args, tasks, executor, console) -> dict:
     from kernelgepa.adapter import EvaluationLost, KernelAdapter
     from kernelgepa.engine import Engine, EngineConfig
@@ -78,8 +84,13 @@ def run_optimize(args, tasks, executor, console) -> dict:
         raise OptimizeError(str(e)) from None
     budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
                     stop_file=run_dir / "STOP")
+    from kernelgepa.prompts import run_facts
+
+    manual = _manual(args, console)
+    ev = executor.evaluator
     adapter = KernelAdapter({t.name: t for t in tasks}, args.backend, writer, executor, store, run_dir, budget,
-                            rounds=args.rounds, workers=args.workers)
+                            rounds=args.rounds, workers=args.workers, manual=writer_manual(manual),
+                            run=run_facts(ev.backend, getattr(ev, "cfg", None)))
 
     seeds = []
     for f in args.seed_strategy:
@@ -89,7 +100,7 @@ def run_optimize(args, tasks, executor, console) -> dict:
             raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
-                                 max_iterations=args.max_iterations), manual=_manual(args, console))
+                                 max_iterations=args.max_iterations), manual=manual)
     t0 = time.monotonic()
     try:
         with search_progress(vector_scored=args.backend == "npu") as progress:

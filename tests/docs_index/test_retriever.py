@@ -53,3 +53,11 @@ def test_sections_are_credited_to_the_kernel_they_were_retrieved_for(docs_index)
                                         "error": "CUDA error: misaligned address"}}]
     got = ManualRetriever(docs_index, "cuda", k=2)(records)
     assert got and {g["task"] for g in got} == {"b"}
+
+
+def test_harness_notes_are_not_searched_for():
+    """A re-verification or autotune note describes the harness, not the kernel: it takes no retrieval slot."""
+    r = {"status": "ok", "speedup": 12.0, "warnings": ["speedup 12.0x > 10x: baseline re-measured and output "
+                                                      "re-verified on 20 fresh input sets", "autotune: k chose BLOCK=64"]}
+    q = feedback_query(r, "cuda", "1_ReLU")
+    assert "re-verified" not in q and "autotune" not in q and "relu" in q

@@ -407,6 +407,46 @@ def test_shrink_combines_with_a_profile(tmp_path):
     assert t.overrides != {"batch_size": 1024, "dim": 65536}
 
 
+def test_constructor_args_and_parameters_are_described_at_the_loaded_size(tmp_path):
+    src = """
+        import torch
+        import torch.nn as nn
+
+        n = 8
+        SIZE_PROFILES = {"gpu": {"n": 64}}
+
+        class Model(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.lin = nn.Linear(n, 2 * n)
+                self.register_buffer("scale", torch.ones(n))
+
+            def forward(self, x):
+                return self.lin(x) * 2
+
+        def get_inputs():
+            return [torch.randn(4, n)]
+
+        def get_init_inputs():
+            return [n]
+    """
+    t = load_task(write(tmp_path / "t.py", src), profile="gpu")
+    assert t.init_args == ("64",)
+    assert [(n, str(s)) for n, s in t.parameters] == [("lin.weight", "float32[128, 64]"), ("lin.bias", "float32[128]"),
+                                                      ("scale", "float32[64]")]
+
+
+def test_a_constructor_that_needs_real_data_still_loads(tmp_path):
+    """Parameters are described on the meta device; a constructor reading values cannot run there, and
+    the task then loads without a parameter list (it is informational)."""
+    src = GOOD.replace("    class Model(nn.Module):\n", "    class Model(nn.Module):\n"
+                       "        def __init__(self):\n"
+                       "            super().__init__()\n"
+                       "            self.w = nn.Parameter(torch.randn(3) * float(torch.randn(1).item()))\n\n")
+    t = load_task(write(tmp_path / "t.py", src))
+    assert "item()" in t.source and t.status == "loaded" and t.parameters == () and t.inputs
+
+
 # ---- bad task files ---------------------------------------------------------------------------
 @pytest.fixture
 def mixed(tmp_path) -> Path:

@@ -69,6 +69,9 @@ PLAN = {  # strategy label -> task -> (first reply, reply after feedback)
 
 
 def _task_of(prompt: str) -> str:
+    named = re.search(r"^Task: (\S+)", prompt, re.M)  # the writer prompt names its task
+    if named:
+        return named.group(1)
     if "negative_slope" in prompt:
         return "2_LeakyReLU"
     if "softmax" in prompt.lower():

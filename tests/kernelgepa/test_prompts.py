@@ -23,35 +23,80 @@ def test_examples_pass_static_checks_and_parse(backend):
     assert extract_code(f"```python\n{code}```").code is not None
 
 
-def test_cpu_example_is_correct_on_relu(cpu_eval, sandbox, task, tmp_path):
+SQDIFF_TASK = """import torch
+import torch.nn as nn
+
+rows = 64
+cols = 1000
+
+
+class Model(nn.Module):
+    def forward(self, a, b):
+        return (a - b) ** 2
+
+
+def get_inputs():
+    return [torch.randn(rows, cols), torch.randn(rows, cols)]
+
+
+def get_init_inputs():
+    return []
+"""
+
+
+@pytest.fixture
+def sqdiff(tmp_path):
+    """The task the examples solve: a squared difference, which is no suite task."""
+    from kernelbench_tasks import load_task
+
+    p = tmp_path / "sqdiff.py"
+    p.write_text(SQDIFF_TASK)
+    return load_task(p)
+
+
+def test_cpu_example_is_correct_on_its_own_task(cpu_eval, sandbox, sqdiff, tmp_path):
     p = tmp_path / "ex.py"
     p.write_text(_example("cpu"))
-    r = cpu_eval.evaluate(task("1_ReLU"), p, sandbox, "cpu")
+    r = cpu_eval.evaluate(sqdiff, p, sandbox, "cpu")
     assert r.status == Status.OK, (r.error, r.messages)
 
 
+def test_the_example_solves_no_suite_task(cpu_eval, sandbox, tmp_path):
+    """A writer that copies the example must not "solve" a suite task: the example's ModelNew takes no
+    constructor arguments and two inputs, so only such tasks could accept it, and it fails each of them."""
+    from kernelbench_tasks import SUITE_DIR, load_tasks, parse_size
+
+    tasks = load_tasks(SUITE_DIR, shrink_to=parse_size("1MB"))
+    assert len(tasks) == 18 and all(t.status == "loaded" for t in tasks)
+    fits = [t for t in tasks if not t.init_args and len(t.inputs) == 2]
+    assert {t.name for t in fits} == {"7_MatMul", "8_BatchedMatMul"}
+    p = tmp_path / "ex.py"
+    p.write_text(_example("cpu"))
+    for t in fits:
+        r = cpu_eval.evaluate(t, p, sandbox, "cpu")
+        assert r.status == Status.INCORRECT, (t.name, r.status, r.error)
+
+
 @requires_nvcc
-def test_cuda_example_compiles(cache_root, sandbox, task, tmp_path):
+def test_cuda_example_compiles(cache_root, sandbox, sqdiff, tmp_path):
     p = tmp_path / "ex.py"
     p.write_text(_example("cuda"))
     ev = Evaluator(get_backend("cuda"), fast_config(), cache_root=cache_root)
-    r = ev.evaluate(task("1_ReLU"), p, sandbox, ev.backend.devices()[0])
+    r = ev.evaluate(sqdiff, p, sandbox, ev.backend.devices()[0])
     assert r.status in (Status.COMPILED_ONLY, Status.OK), (r.error, r.messages)
 
 
 @pytest.mark.parametrize("backend, fine", [("triton", (Status.INTERPRETED, Status.OK)),
                                            ("cupy", (Status.COMPILED_ONLY, Status.OK))])
-def test_triton_and_cupy_examples_pass_the_harness(backend, fine, cache_root, sandbox, tmp_path):
+def test_triton_and_cupy_examples_pass_the_harness(backend, fine, cache_root, sandbox, sqdiff, tmp_path):
     from harness import nvrtc
-    from kernelbench_tasks import SUITE_DIR, load_task, parse_size
 
     if backend == "cupy" and not (nvrtc.available() or get_backend("cupy").can_run):
         pytest.skip("needs NVRTC or a GPU with CuPy")
     p = tmp_path / "ex.py"
     p.write_text(_example(backend))
     ev = Evaluator(get_backend(backend), fast_config(trials=2), cache_root=cache_root)
-    small = load_task(SUITE_DIR / "level1" / "1_ReLU.py", shrink_to=parse_size("1MB"))
-    r = ev.evaluate(small, p, sandbox, ev.backend.devices()[0])
+    r = ev.evaluate(sqdiff, p, sandbox, ev.backend.devices()[0])
     assert r.status in fine, (r.status, r.error, r.messages)
 
 
