@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections import Counter
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -23,12 +24,16 @@ class OpRecorder(TorchDispatchMode):
 
     def __init__(self, exempt: frozenset[tuple[str, str]] = frozenset()):
         super().__init__()
-        self.ops: set[str] = set()
+        self.counts: Counter[str] = Counter()  # op -> times dispatched (the rules compare multisets)
         self.exempt = exempt
+
+    @property
+    def ops(self) -> set[str]:
+        return set(self.counts)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         if not self.exempt or _nearest_caller() not in self.exempt:
-            self.ops.add(func._schema.name)
+            self.counts[func._schema.name] += 1
         return func(*args, **(kwargs or {}))
 
 
