@@ -92,3 +92,15 @@ def test_triton_launches_are_ablated_too(triton_eval, sandbox, candidate, task_n
     assert r.status == status, (r.status, r.error, r.messages)
     if status == Status.REJECTED:
         assert "decorative kernel" in r.error
+
+
+@pytest.mark.parametrize("name", ["2_Conv2d_GroupNorm_ReLU", "3_Linear_Scale_Sigmoid", "1_MLPBlock"])
+def test_shipped_partial_replacements_pass_kernelbench_rules_only(cpu_eval, strict_eval, sandbox, task, name):
+    from kernelbench_tasks import EXAMPLES_DIR
+
+    path = EXAMPLES_DIR / "cpu" / f"{name}.py"
+    r = run(cpu_eval, sandbox, task(name), path)
+    assert r.status == Status.OK, (r.error, r.messages)
+    assert r.torch_ops and r.speedup > 0  # a real measurement, either direction
+    s = run(strict_eval, sandbox, task(name), path)
+    assert s.status == Status.REJECTED and "--rules strict" in s.error
