@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 ALLOWED_IMPORTS = ("torch", "torch.nn", "torch.nn.functional", "torch.utils.cpp_extension", "math",
                    "harness.native", "typing", "__future__", "triton", "triton.language", "functools",
-                   "dataclasses", "cupy", "torch.nn.init", "torch.nn.modules.utils", "itertools", "collections",
+                   "dataclasses", "cupy", "torch.nn.init", "torch.nn.modules.utils", "itertools", "collections", "collections.abc",
                    "operator", "numbers", "enum")
 # Private helpers honest solutions use to mirror the reference's initialisation or argument handling.
 _ALLOWED_PRIVATE = {"_calculate_fan_in_and_fan_out", "_calculate_correct_fan", "_single", "_pair", "_triple",
