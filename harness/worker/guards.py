@@ -18,9 +18,12 @@ class OpRecorder(TorchDispatchMode):
     """Records every aten op dispatched while active, including ops called from C++ extensions.
 
     ``exempt``: (file, function) pairs of library plumbing (the Triton interpreter staging kernel
-    arguments) whose own torch calls are not the candidate's work. An op is left out only when
-    that function is its nearest Python caller, so candidate code called from there still counts.
+    arguments) whose own torch calls are not the candidate's work. Only the ops that plumbing itself
+    dispatches beyond allocation and copies (``EXEMPT_OPS``) are left out, and only when that
+    function is their nearest Python caller: candidate code called from there still counts.
     """
+
+    EXEMPT_OPS = frozenset({"aten::set_"})  # the interpreter's view onto its staged storage copy
 
     def __init__(self, exempt: frozenset[tuple[str, str]] = frozenset()):
         super().__init__()
@@ -32,8 +35,9 @@ class OpRecorder(TorchDispatchMode):
         return set(self.counts)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if not self.exempt or _nearest_caller() not in self.exempt:
-            self.counts[func._schema.name] += 1
+        name = func._schema.name
+        if not (self.exempt and name in self.EXEMPT_OPS and _nearest_caller() in self.exempt):
+            self.counts[name] += 1
         return func(*args, **(kwargs or {}))
 
 
