@@ -16,6 +16,7 @@ import torch
 
 from harness.tensorio import decode, encode, flatten
 from harness.worker import ablation, cupy_support, hooks, triton_support
+from harness.worker import guards
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
 from harness.worker.timing import measure
 
@@ -38,6 +39,7 @@ def _load(job: dict, jd: Path, markers):
         return json.loads(markers.request(str(n)))
 
     state = hooks.install_builds(job.get("artifacts") or {}, ask)
+    guards.watch_numpy()
     triton_support.configure(bool(job.get("interpret")))
     if job.get("backend") == "cupy":
         cupy_support.install(state["resolve"], run=not job.get("compile_only"))
@@ -156,6 +158,8 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
         if any(not torch.equal(s, o) for s, o in zip(snap0, outs0)):
             check.add("output changed after forward returned (work left running past the call)")
         del first, outs0
+        if guards.numpy_conversions:
+            check.add("forward converted a tensor to a NumPy array (NumPy computes outside any kernel)")
         result = {"trials": specs, "violations": check.violations, "op_counts": op_counts}
         if job.get("ablate"):
             result["ablation"] = _ablation_run(model, buffers, trial_sets[0], device, out_dir)

@@ -34,11 +34,40 @@ class OpRecorder(TorchDispatchMode):
     def ops(self) -> set[str]:
         return set(self.counts)
 
+    def __enter__(self):
+        global _recording
+        _recording += 1
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        global _recording
+        _recording -= 1
+        return super().__exit__(*exc)
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = func._schema.name
         if not (self.exempt and name in self.EXEMPT_OPS and _nearest_caller() in self.exempt):
             self.counts[name] += 1
         return func(*args, **(kwargs or {}))
+
+
+_recording = 0  # OpRecorders active: a forward is being watched
+numpy_conversions = 0  # tensors turned into NumPy arrays while one was
+
+
+def watch_numpy() -> None:
+    """Count tensor -> NumPy conversions made while a forward is recorded: NumPy computes where the op
+    recorder cannot see. Installed before the candidate is imported, so any reference it keeps to
+    these methods is already the counting one."""
+    for name in ("numpy", "__array__"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, **kwargs):
+            global numpy_conversions
+            if _recording:
+                numpy_conversions += 1
+            return _original(self, *args, **kwargs)
+        setattr(torch.Tensor, name, counted)
 
 
 def _nearest_caller() -> tuple[str, str] | None:
