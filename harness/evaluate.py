@@ -21,6 +21,7 @@ from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
+from harness.symbols import check_artifact
 from harness.tensorio import SpecError, decode, flatten
 from kernelbench_tasks.task import Task
 
@@ -352,5 +353,9 @@ class RunSession:
         if not b.ok:
             self.failure = (Status.COMPILE_ERROR, first_error_line(b.log), b.log)
             return {"error": self.failure[1]}
+        refusal = check_artifact(b.artifact) if b.artifact and b.linked else None
+        if refusal:
+            self.failure = (Status.REJECTED, refusal, "")
+            return {"error": refusal}
         self.artifacts[req.key] = b.artifact or ""
         return {"artifact": b.artifact, "run": self.backend.can_run}

@@ -104,3 +104,13 @@ def test_shipped_partial_replacements_pass_kernelbench_rules_only(cpu_eval, stri
     assert r.torch_ops and r.speedup > 0  # a real measurement, either direction
     s = run(strict_eval, sandbox, task(name), path)
     assert s.status == Status.REJECTED and "--rules strict" in s.error
+
+
+def test_kernels_calling_pytorch_below_the_dispatcher_are_refused(cpu_eval, sandbox, task, candidate):
+    from harness.symbols import below_dispatcher
+
+    r = run(cpu_eval, sandbox, task("1_ReLU"), candidate("calls_aten_native"))
+    assert r.status == Status.REJECTED and "below the dispatcher" in r.error and "at::native::relu_" in r.error
+    assert below_dispatcher(["at::cuda::getCurrentCUDAStream(signed char)", "at::_ops::relu::call(at::Tensor const&)",
+                             "at::cuda::relu(at::Tensor const&)", "at::cpu::add(at::Tensor const&)"]) \
+        == ["at::cuda::relu(at::Tensor const&)", "at::cpu::add(at::Tensor const&)"]
