@@ -1,4 +1,4 @@
-"""Evaluation settings: trials, tolerances, timing, timeouts, and the op allow-list."""
+"""Evaluation settings: the rule set, trials, tolerances, timing, timeouts, and the op allow-list."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,6 +24,15 @@ DEFAULT_ALLOWED_OPS = frozenset({
 })
 
 
+# What a candidate's forward may dispatch (README "Rules"):
+# - "kernelbench" (default): KernelBench's own rules. PyTorch compute ops are allowed (partial
+#   replacement: keep a library conv/GEMM, fuse the rest) and recorded in the result, but the
+#   candidate's own kernels must do real work: it may not dispatch every compute op the reference
+#   does, and its kernels' outputs must reach its result (an ablation run perturbs them).
+# - "strict": no PyTorch compute op at all; only allocation, view and copy ops.
+RULES = ("kernelbench", "strict")
+
+
 @dataclass
 class TimingConfig:
     warmup: int = 3
@@ -47,7 +56,9 @@ class EvalConfig:
     fresh_baseline: bool = False  # re-measure the reference instead of using the cached baseline
     allow_tf32: bool = False
     tolerances: dict = field(default_factory=dict)  # dtype -> {atol, rtol, rel_l2}, overrides defaults
-    allowed_ops: frozenset = DEFAULT_ALLOWED_OPS
+    allowed_ops: frozenset = DEFAULT_ALLOWED_OPS  # non-compute ops (both rule sets)
+    rules: str = "kernelbench"
+    tolerance: float | None = None  # user override: atol = rtol for every float dtype (e.g. v0.1's 1e-2)
     static_checks: bool = True
     implausible_speedup: float = 10.0
     reverify_trials: int = 20
@@ -59,9 +70,18 @@ class EvalConfig:
     profile: bool = True
     max_output_bytes: int = 4 << 30
 
+    def __post_init__(self):
+        if self.rules not in RULES:
+            raise ValueError(f"unknown rules {self.rules!r}: use one of {', '.join(RULES)}")
+        if self.tolerance is not None and not 0 < self.tolerance < 1:
+            raise ValueError(f"tolerance must be between 0 and 1, got {self.tolerance}")
+
     def tolerance_for(self, dtype: str, task_tol: dict | None = None) -> dict:
         tol = dict(DEFAULT_TOLERANCES.get(dtype, {"atol": 0.0, "rtol": 0.0, "rel_l2": 0.0}))
         tol.update(task_tol or {})
+        if self.tolerance is not None and dtype in DEFAULT_TOLERANCES:
+            # The relative-L2 bound (our anti-zero check) loosens with it, never below its default.
+            tol.update(atol=self.tolerance, rtol=self.tolerance, rel_l2=max(tol["rel_l2"], self.tolerance))
         tol.update(self.tolerances.get(dtype, {}))
         return tol
 

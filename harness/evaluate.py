@@ -21,6 +21,7 @@ from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
+from harness.symbols import check_artifact
 from harness.tensorio import SpecError, decode, flatten
 from kernelbench_tasks.task import Task
 
@@ -83,7 +84,8 @@ class Evaluator:
     # ---- the ladder ---------------------------------------------------------------------------
     def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, pool: DevicePool) -> EvalResult:
         def result(status: Status, rung: str, error: str | None = None, **kw) -> EvalResult:
-            return EvalResult(task=task.name, backend=self.backend.name, status=status, rung=rung, error=error, **kw)
+            return EvalResult(task=task.name, backend=self.backend.name, status=status, rung=rung, error=error,
+                              rules=self.cfg.rules, tolerance=self.cfg.tolerance, **kw)
 
         if task.status != "loaded":
             return result(Status.INVALID, "static", f"task {task.status}: {task.error}")
@@ -122,7 +124,7 @@ class Evaluator:
                           resources=session.resources, compile_s=session.compile_s)
         resources, compile_s, artifacts = session.resources, session.compile_s, session.artifacts
         common = dict(resources=resources, compile_s=compile_s, baseline=ref.timing,
-                      compile_baseline=ref.compile_timing)
+                      compile_baseline=ref.compile_timing, torch_ops=self.torch_ops(run.result))
         if verdict:
             status, rung, error, extra = verdict
             return result(status, rung, error, sandbox=run.isolation, **extra, **common)
@@ -157,6 +159,7 @@ class Evaluator:
                 "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
                 "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
                 "timing": self.cfg.timing.to_dict(),
+                "ablate": self.cfg.rules == "kernelbench" and self.backend.name != "cupy",
                 "expected_out_bytes": ref.output_bytes if ref and poison else 0}
 
     def _run_candidate(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, sandbox: Sandbox,
@@ -183,10 +186,10 @@ class Evaluator:
         r = report.result
         if r.get("violations"):
             return Status.REJECTED, "correctness", "; ".join(map(str, r["violations"]))[:500], {}
-        banned = sorted(set(map(str, r.get("ops", []))) - self.cfg.allowed_ops)
-        if banned:
-            return (Status.REJECTED, "correctness",
-                    f"forward computes with PyTorch ops instead of its own kernel: {', '.join(banned[:8])}", {})
+        torch_ops = self.torch_ops(r)
+        if torch_ops and self.cfg.rules == "strict":
+            return (Status.REJECTED, "correctness", "forward computes with PyTorch ops instead of its own kernel "
+                    f"(--rules strict): {', '.join(torch_ops[:8])}", {})
         out_dir = report.job_dir / "out"
         budget = [self.cfg.max_output_bytes]
         if len(r.get("trials", [])) != n_trials:
@@ -210,6 +213,10 @@ class Evaluator:
                     if rung == "timing":
                         mm.reason = "during timing: " + mm.reason
                     return Status.INCORRECT, rung, mm.summary(), {"mismatch": mm}
+        if torch_ops:
+            why = self._decorative(r, ref, torch_ops, out_dir, budget, task_tol)
+            if why:
+                return Status.REJECTED, "correctness", why, {}
         timing = r.get("timing")
         if timing:
             window = report.outcome.window("timing_begin", "timing_end")
@@ -217,6 +224,40 @@ class Evaluator:
             if sum_s > loop_s * 1.05 + 1e-3 or (window is not None and loop_s < 0.5 * window - 0.005):
                 return (Status.REJECTED, "timing", f"reported timings are inconsistent with the wall clock "
                         f"(reps {sum_s:.3f}s, loop {loop_s:.3f}s, seen from outside {window or 0:.3f}s)", {})
+        return None
+
+    def torch_ops(self, run_result: dict | None) -> list[str]:
+        """The PyTorch compute ops (aten, beyond allocation/view/copy) a candidate's forward dispatched."""
+        return sorted(set(map(str, (run_result or {}).get("ops", []))) - self.cfg.allowed_ops)
+
+    def _decorative(self, r: dict, ref: ReferenceRun, torch_ops: list[str], out_dir: Path, budget: list,
+                    task_tol: dict | None) -> str | None:
+        """Why a correct candidate that keeps PyTorch compute ops does no real work of its own, or None
+        (README "Rules"): it dispatches every compute op the reference does (replaces none of them),
+        or its result is still correct when its kernels' outputs are perturbed (the ablation run)."""
+        def compute(counts) -> dict[str, int]:
+            return {str(op): int(n) for op, n in (counts or {}).items() if op not in self.cfg.allowed_ops}
+
+        theirs, ours = compute(ref.data.get("op_counts")), compute(r.get("op_counts"))
+        if theirs and all(ours.get(op, 0) >= n for op, n in theirs.items()):
+            return ("forward dispatches every compute op of the reference (" + ", ".join(sorted(theirs)[:6])
+                    + "): its own kernels replace none of them")
+        abl = r.get("ablation")
+        if not isinstance(abl, dict) or abl.get("error"):
+            return None  # not ablated (CuPy), or perturbing the kernels' outputs broke the forward
+        if not abl.get("calls"):
+            return f"forward ran no kernel of its own: PyTorch computed the result ({', '.join(torch_ops[:6])})"
+        try:
+            outs = flatten(decode(abl.get("outputs"), out_dir, budget=budget))
+        except (SpecError, KeyError, TypeError, ValueError) as e:
+            return f"unreadable ablation outputs: {e}"
+        expected = ref.outputs(0)
+        if len(outs) == len(expected) and all(
+                compare(e, o, self.cfg.tolerance_for(str(e.dtype).removeprefix("torch."), task_tol),
+                        trial=0, output=j) is None
+                for j, (o, e) in enumerate(zip(outs, expected))):
+            return ("decorative kernel: the result is still correct with its kernels' outputs perturbed, "
+                    f"so PyTorch ops ({', '.join(torch_ops[:6])}) compute it")
         return None
 
     def _reverify(self, res: EvalResult, cand: Path, task: Task, artifacts: dict, pool: DevicePool,
@@ -312,5 +353,9 @@ class RunSession:
         if not b.ok:
             self.failure = (Status.COMPILE_ERROR, first_error_line(b.log), b.log)
             return {"error": self.failure[1]}
+        refusal = check_artifact(b.artifact) if b.artifact and b.linked else None
+        if refusal:
+            self.failure = (Status.REJECTED, refusal, "")
+            return {"error": refusal}
         self.artifacts[req.key] = b.artifact or ""
         return {"artifact": b.artifact, "run": self.backend.can_run}

@@ -32,6 +32,9 @@ _CTYPES = {"ptr": ctypes.c_void_p, "int32": ctypes.c_int32, "int64": ctypes.c_in
 
 # Set by the harness worker before the candidate is imported; None means "compile here and now".
 _resolver: Callable[[BuildRequest], str | None] | None = None
+# Set by the harness worker during its ablation run only (harness.worker.ablation): every kernel
+# call goes through it as ``_observer(call, args, kwargs)``.
+_observer: Callable | None = None
 
 
 def _resolve(req: BuildRequest) -> str | None:
@@ -66,6 +69,11 @@ class _Function:
         self._fn, self._name, self._args, self._device = fn, name, args, device
 
     def __call__(self, *values):
+        if _observer is not None:
+            return _observer(self._launch, values, {})
+        return self._launch(*values)
+
+    def _launch(self, *values):
         user_args = [a for a in self._args if a != "stream"]
         if len(values) != len(user_args):
             raise TypeError(f"{self._name}() takes {len(user_args)} arguments ({user_args}), got {len(values)}")

@@ -94,6 +94,11 @@ class EvalResult:
     vector_util_kind: str | None = None
     # Where it ran: the Ray node id under the Ray executor, None for this machine.
     node: str | None = None
+    # The rules that made the verdict ("kernelbench" | "strict", README "Rules"), a user's tolerance
+    # override, and the PyTorch compute ops the candidate's forward dispatched (kernelbench rules).
+    rules: str = "kernelbench"
+    tolerance: float | None = None
+    torch_ops: list[str] = field(default_factory=list)
 
     @property
     def correct(self) -> bool:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
+from kernelgepa.cli_check import add_check_parser, add_rules_args, cmd_check
 from kernelgepa.cli_index import add_index_parser, cmd_index
 from kernelgepa.cli_prompts import add_prompts_parser, cmd_prompts
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
@@ -47,6 +48,7 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
+    add_rules_args(p)
     add_sandbox_args(p)
 
 
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default: RUN_DIR/report for one run, else ./kernelgepa-report)")
     r.add_argument("--format", default="md,csv,json,html", help="comma-separated: md,csv,json,html (default: all)")
 
+    add_check_parser(sub)
     add_index_parser(sub)
     add_sandbox_parser(sub)
     add_prompts_parser(sub)
@@ -143,8 +146,12 @@ def _evaluator(args):
 
     if args.trials < 1 or (args.workers or 1) < 1 or (args.threads is not None and args.threads < 1):
         raise UsageError("--trials, --workers and --threads must be positive")
-    cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(), compile_baseline=args.compile_baseline,
-                     allow_tf32=args.allow_tf32, fresh_baseline=args.fresh_baseline)
+    try:
+        cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
+                         compile_baseline=args.compile_baseline, allow_tf32=args.allow_tf32,
+                         fresh_baseline=args.fresh_baseline, rules=args.rules, tolerance=args.tolerance)
+    except ValueError as e:
+        raise UsageError(f"--tolerance: {e}") from None
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)
 
 
@@ -248,6 +255,7 @@ def cmd_eval(args) -> int:
     order = {t.name: i for i, t in enumerate(tasks)}
     results.sort(key=lambda r: order.get(r.task, 0))
     summary = _summary(results, summarize)
+    summary.update(rules=ev.cfg.rules, tolerance=ev.cfg.tolerance)
     print_results(results, summary)
     if args.json:
         _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
@@ -263,6 +271,10 @@ def _summary(results, summarize) -> dict:
     summary["n_interpreted"] = sum(1 for r in results if r.status.value == "interpreted")
     # Lost by the cluster, never judged: counted as not correct (fast_p never rises) and named apart.
     summary["n_infra_error"] = sum(1 for r in results if r.status.value == "infra_error")
+    # KernelBench's rules allow PyTorch compute ops beside the custom kernels: fast_p split by whether a
+    # correct kernel used any (the two add up to fast_p).
+    summary["n_uses_torch_ops"] = sum(1 for r in results if r.correct and r.torch_ops)
+    summary["fast_p_pure"] = summarize([(r.correct and not r.torch_ops, r.speedup) for r in results])["fast_p"]
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}
@@ -277,7 +289,7 @@ def _meta(ev, args) -> dict:
     devs = ev.backend.devices()
     return {"backend": ev.backend.name, "device": ev.backend.device_name(devs[0]), "torch": torch.__version__,
             "python": platform.python_version(), "threads": ev.cfg.threads, "trials": ev.cfg.trials,
-            "tf32": ev.cfg.allow_tf32}
+            "tf32": ev.cfg.allow_tf32, "rules": ev.cfg.rules, "tolerance": ev.cfg.tolerance}
 
 
 def cmd_baseline(args) -> int:
@@ -369,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
                "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox,
-               "prompts": lambda a: cmd_prompts(a, UsageError)}[args.cmd]
+               "prompts": lambda a: cmd_prompts(a, UsageError), "check": lambda a: cmd_check(a, _write_json)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:

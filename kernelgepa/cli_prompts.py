@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from kernelgepa.cli_check import add_rules_args
+
 KINDS = ("writer", "refine", "reflection", "merge")
 
 
@@ -38,6 +40,7 @@ def add_prompts_parser(sub) -> None:
     p.add_argument("--docs-chars", type=int, default=6000, help="as optimize --docs-chars (default 6000)")
     p.add_argument("--index-dir", help="manual index location (default ~/.cache/kernelgepa/docs_index)")
     p.add_argument("--json", metavar="OUT", help="also write the prompts as JSON")
+    add_rules_args(p)
 
 
 def _load_tasks(args, usage_error) -> dict:
@@ -79,7 +82,8 @@ def _run_facts(args):
     from kernelgepa.prompts import run_facts
 
     return run_facts(get_backend(args.backend), EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
-                                                           allow_tf32=args.allow_tf32))
+                                                           allow_tf32=args.allow_tf32, rules=args.rules,
+                                                           tolerance=args.tolerance))
 
 
 def _open_store(args, usage_error):
@@ -117,7 +121,10 @@ def render(args, usage_error) -> list[dict]:
     if args.kind != "writer" and not args.run_dir:
         raise usage_error(f"--kind {args.kind} needs --run-dir (a run with stored kernels and strategies)")
     tasks = _load_tasks(args, usage_error)
-    run = _run_facts(args)
+    try:
+        run = _run_facts(args)
+    except ValueError as e:  # --tolerance out of range
+        raise usage_error(f"--tolerance: {e}") from None
     args.docs_rerank = False
     try:
         manual = _manual(args, Console(stderr=True))  # index notes to stderr

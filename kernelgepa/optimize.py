@@ -68,10 +68,14 @@ def run_optimize(args, tasks, executor, console) -> dict:
     store = SQLiteStore(run_dir / "run.db")
     names = [t.name for t in tasks]
     config = {"tasks": names, "backend": args.backend, "model": args.model, "seed": args.seed,
-              "reflection_model": args.reflection_model or args.model, "minibatch": args.minibatch}
+              "reflection_model": args.reflection_model or args.model, "minibatch": args.minibatch,
+              "rules": None if args.backend == "npu" else args.rules, "tolerance": args.tolerance}
     old = store.get_meta("config")
     if old and (old["tasks"] != names or old["backend"] != args.backend):
         raise OptimizeError(f"{run_dir} holds a run over other tasks or another backend; use a new --run-dir")
+    if old and (old.get("rules", config["rules"]), old.get("tolerance")) != (config["rules"], config["tolerance"]):
+        raise OptimizeError(f"{run_dir} was run with --rules {old.get('rules')} and --tolerance {old.get('tolerance')}; "
+                            "resume it with the same, or use a new --run-dir")
     store.set_meta("config", config)
     cache = ResponseCache(run_dir / "llm_cache.db")
     writer = _client(args.model, args, cache)

@@ -41,6 +41,9 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
         summary["n_correct"] = summary["n_passed"]
     else:
         summary = summarize(pairs)
+        cfg = store.get_meta("config") or {}
+        pure = [(ok and not r.get("torch_ops"), sp) for (ok, sp), r in zip(pairs, shown)]
+        summary.update(rules=cfg.get("rules"), tolerance=cfg.get("tolerance"), fast_p_pure=summarize(pure)["fast_p"])
     totals = store.totals()
     solved = max(1, summary["n_correct"])
     summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],

@@ -47,11 +47,14 @@ def print_tasks(tasks) -> None:
 
 
 def print_results(results, summary: dict) -> None:
-    t = Table(title="evaluation")
+    rules = summary.get("rules")
+    t = Table(title=f"evaluation (rules: {rules}" + (f", tolerance {summary['tolerance']:g})" if summary.get("tolerance")
+                                                   else ")") if rules else "evaluation")
     for col in ("level", "task", "status", "baseline ms", "kernel ms", "speedup", "compile s", "note"):
         t.add_column(col, overflow="fold")
     for r in results:
-        note = r.error or "; ".join(r.warnings) or ""
+        uses = f"uses PyTorch ops: {', '.join(r.torch_ops[:4])}" if r.correct and r.torch_ops else ""
+        note = r.error or "; ".join([uses, *r.warnings] if uses else r.warnings) or ""
         t.add_row(str(r.level or "-"), r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}",
                   _fmt(r.baseline_ms), _fmt(r.kernel_ms), _fmt(r.speedup, ".2f") + ("x" if r.speedup else ""),
                   _fmt(r.compile_s, ".1f"), note[:160])
@@ -64,6 +67,9 @@ def print_results(results, summary: dict) -> None:
         note += f"  ({summary['n_infra_error']} not evaluated: infrastructure failure, run them again)"
     console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]{note}  {fp}  "
                   f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
+    if summary.get("n_uses_torch_ops"):
+        console.print(f"{summary['n_uses_torch_ops']} correct kernels keep PyTorch compute ops; pure custom kernels "
+                      f"only: {fast_p_line(summary['fast_p_pure'])}")
 
 
 def print_npu_results(results, summary: dict) -> None:

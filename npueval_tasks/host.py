@@ -29,8 +29,12 @@ INTERNAL_NAMES = (re.compile(r"\b(aie_emu|detail_emu|__sanitizer_\w+|kg_npu_\w+)
 # Checked again after the kernel's own macros are expanded (harness.static_checks.preprocessed):
 # internal names anywhere in a token (mangled names too), and no assembler labels or inline
 # assembly, which could bind a local name to any symbol of the process.
+# Attributes and pragmas that switch off or change the instrumentation counting the kernel's scalar
+# blocks (it would then look all-vector) are refused too.
 EXPANDED_RULES = ((re.compile(r"aie_emu|detail_emu|__sanitizer_|kg_npu_"), "refers to the host emulation's internals"),
-                  (re.compile(r"\b(asm|__asm__|__asm)\b"), "uses inline assembly or an assembler label"))
+                  (re.compile(r"\b(asm|__asm__|__asm)\b"), "uses inline assembly or an assembler label"),
+                  (re.compile(r"no_sanitize|no_instrument_function|\boptimize\s*\(|#\s*pragma\s+(GCC|clang)\b"),
+                   "switches off or changes the instrumentation that counts its scalar work"))
 
 
 @cache

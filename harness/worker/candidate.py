@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from harness.tensorio import decode, encode, flatten
-from harness.worker import cupy_support, hooks, triton_support
+from harness.worker import ablation, cupy_support, hooks, triton_support
+from harness.worker import guards
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
 from harness.worker.timing import measure
 
@@ -38,6 +39,7 @@ def _load(job: dict, jd: Path, markers):
         return json.loads(markers.request(str(n)))
 
     state = hooks.install_builds(job.get("artifacts") or {}, ask)
+    guards.watch_numpy()
     triton_support.configure(bool(job.get("interpret")))
     if job.get("backend") == "cupy":
         cupy_support.install(state["resolve"], run=not job.get("compile_only"))
@@ -82,6 +84,21 @@ class _Checker:
         return [o for o in outs if type(o) is torch.Tensor]
 
 
+def _ablation_run(model, buffers: list, values: list, device: torch.device, out_dir: Path) -> dict:
+    """Trial 0 again with the candidate's kernel outputs perturbed (harness.worker.ablation)."""
+    for b, v in zip(buffers, values):
+        if isinstance(b, torch.Tensor):
+            b.copy_(v)
+    try:
+        with ablation.ablated() as observer:
+            out = model(*buffers)
+        _sync(device)
+    except Exception as e:  # the perturbed outputs broke the forward: they mattered
+        return {"calls": observer.calls, "error": f"{type(e).__name__}: {e}"[:300]}
+    outs = [o.detach().clone() for o in flatten(out) if type(o) is torch.Tensor]
+    return {"calls": observer.calls, "outputs": encode(outs, out_dir, "ablation")}
+
+
 def run_candidate(job: dict, jd: Path, markers) -> dict:
     from harness.worker.main import use_device
 
@@ -122,6 +139,8 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
             finally:
                 set_cpu_poison(False)
             check.ops |= rec.ops
+            if k == 0:
+                op_counts = dict(rec.counts)
             outs = check.outputs(out, buffers)
             snap = [o.detach().clone() for o in outs]
             for b, v in zip(buffers, values):
@@ -139,7 +158,11 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
         if any(not torch.equal(s, o) for s, o in zip(snap0, outs0)):
             check.add("output changed after forward returned (work left running past the call)")
         del first, outs0
-        result = {"trials": specs, "violations": check.violations}
+        if guards.numpy_conversions:
+            check.add("forward converted a tensor to a NumPy array (NumPy computes outside any kernel)")
+        result = {"trials": specs, "violations": check.violations, "op_counts": op_counts}
+        if job.get("ablate"):
+            result["ablation"] = _ablation_run(model, buffers, trial_sets[0], device, out_dir)
         if job.get("time"):
             markers.enter("timing")
             audits = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+from collections import Counter
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -17,19 +18,56 @@ class OpRecorder(TorchDispatchMode):
     """Records every aten op dispatched while active, including ops called from C++ extensions.
 
     ``exempt``: (file, function) pairs of library plumbing (the Triton interpreter staging kernel
-    arguments) whose own torch calls are not the candidate's work. An op is left out only when
-    that function is its nearest Python caller, so candidate code called from there still counts.
+    arguments) whose own torch calls are not the candidate's work. Only the ops that plumbing itself
+    dispatches beyond allocation and copies (``EXEMPT_OPS``) are left out, and only when that
+    function is their nearest Python caller: candidate code called from there still counts.
     """
+
+    EXEMPT_OPS = frozenset({"aten::set_"})  # the interpreter's view onto its staged storage copy
 
     def __init__(self, exempt: frozenset[tuple[str, str]] = frozenset()):
         super().__init__()
-        self.ops: set[str] = set()
+        self.counts: Counter[str] = Counter()  # op -> times dispatched (the rules compare multisets)
         self.exempt = exempt
 
+    @property
+    def ops(self) -> set[str]:
+        return set(self.counts)
+
+    def __enter__(self):
+        global _recording
+        _recording += 1
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        global _recording
+        _recording -= 1
+        return super().__exit__(*exc)
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if not self.exempt or _nearest_caller() not in self.exempt:
-            self.ops.add(func._schema.name)
+        name = func._schema.name
+        if not (self.exempt and name in self.EXEMPT_OPS and _nearest_caller() in self.exempt):
+            self.counts[name] += 1
         return func(*args, **(kwargs or {}))
+
+
+_recording = 0  # OpRecorders active: a forward is being watched
+numpy_conversions = 0  # tensors turned into NumPy arrays while one was
+
+
+def watch_numpy() -> None:
+    """Count tensor -> NumPy conversions made while a forward is recorded: NumPy computes where the op
+    recorder cannot see. Installed before the candidate is imported, so any reference it keeps to
+    these methods is already the counting one."""
+    for name in ("numpy", "__array__"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, **kwargs):
+            global numpy_conversions
+            if _recording:
+                numpy_conversions += 1
+            return _original(self, *args, **kwargs)
+        setattr(torch.Tensor, name, counted)
 
 
 def _nearest_caller() -> tuple[str, str] | None:

@@ -39,6 +39,26 @@ class BuildFailed(RuntimeError):
     pass
 
 
+class ObservedExtension:
+    """A ``load_inline`` module whose functions the ablation run can observe (``native._observer``);
+    otherwise each call passes straight through."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, attr):
+        value = getattr(self._module, attr)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            if native._observer is not None:
+                return native._observer(value, args, kwargs)
+            return value(*args, **kwargs)
+        call.__name__ = attr
+        return call
+
+
 def install_builds(artifacts: dict[str, str], ask) -> dict:
     """Route build calls to prebuilt ``artifacts`` or, failing that, ``ask(request) -> reply`` the
     parent to build them. A reply with ``run: false`` (compile-only machine) yields a stub.
@@ -68,7 +88,7 @@ def install_builds(artifacts: dict[str, str], ask) -> dict:
         spec = importlib.util.spec_from_file_location(req.name, path, loader=loader)
         mod = importlib.util.module_from_spec(spec)
         loader.exec_module(mod)
-        return mod
+        return ObservedExtension(mod)
 
     native._resolver = artifact
     cpp_extension.load_inline = load_inline

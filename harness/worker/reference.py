@@ -34,9 +34,11 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
             with OpRecorder() as rec:
                 out = model(*[x.clone() if isinstance(x, torch.Tensor) else x for x in dev_inputs])
             ops |= rec.ops
+            if k == 0:  # one forward's ops, counted: what a kernelbench-rules candidate must replace some of
+                op_counts = dict(rec.counts)
             outs = [o.detach() for o in flatten(out)]
             trials.append({"seed": seed, "inputs": in_spec, "outputs": encode(outs, out_dir, f"t{k}_out")})
-        result = {"init": init_spec, "trials": trials, "ops": sorted(ops)}
+        result = {"init": init_spec, "trials": trials, "ops": sorted(ops), "op_counts": op_counts}
         if job.get("time"):
             markers.enter("timing")
             buffers = [x.clone() if isinstance(x, torch.Tensor) else x for x in host_sets[0]]

@@ -18,9 +18,24 @@ SYSTEM = "You are an expert performance engineer who writes fast, correct kernel
 
 
 # ---- the rules a candidate must follow (one function per rule set; `rules_text` picks one) -------------
-def _harness_rules(backend: str) -> str:
+def _strict_forward(ops: str) -> str:
+    return ("- forward must compute with your own kernels (--rules strict). The only PyTorch ops it may dispatch "
+            f"allocate, view or copy: {ops}. Any other op in forward (torch.matmul, F.relu, x + y, x.sum(), "
+            "nn.Linear(...)(x), ...) is rejected. The constructor may use torch and nn freely.\n")
+
+
+def _kernelbench_forward(ops: str) -> str:
+    return ("- forward may keep PyTorch compute ops (KernelBench's rules: e.g. keep a library convolution or "
+            "GEMM and fuse everything after it into one kernel of yours), but your kernels must do real work: a "
+            "forward that still dispatches every compute op of the reference, or whose result stays correct "
+            "when your kernels' outputs are perturbed (a decorative kernel), is rejected. Ops that only "
+            f"allocate, view or copy ({ops}) never count. Pure custom kernels are reported apart.\n")
+
+
+def _harness_rules(backend: str, forward) -> str:
     """The rules this project's harness enforces on KernelBench-format candidates (static checks in the
-    parent, op recording and output checks in the sandboxed child)."""
+    parent, op recording and output checks in the sandboxed child); ``forward`` words the rule set's
+    one difference: what forward may compute with PyTorch."""
     from harness.config import DEFAULT_ALLOWED_OPS
     from harness.static_checks import ALLOWED_IMPORTS
 
@@ -28,9 +43,9 @@ def _harness_rules(backend: str) -> str:
     imports = ", ".join(i for i in ALLOWED_IMPORTS if i not in ("__future__", "typing", "functools", "dataclasses"))
     return (
         "Rules (checked by the harness; breaking one makes the kernel `rejected`, score 0):\n"
-        "- forward must compute with your own kernels. The only PyTorch ops it may dispatch allocate, view or "
-        f"copy: {ops}. Any other op in forward (torch.matmul, F.relu, x + y, x.sum(), nn.Linear(...)(x), ...) "
-        "is rejected. The constructor may use torch and nn freely.\n"
+        + forward(ops) +
+        "- No NumPy in forward (no .numpy() or np.asarray of tensors), and no calls from C++ into PyTorch's own "
+        "kernels below the dispatcher (at::native::, at::cpu::, at::cuda::<op>).\n"
         "- Do not modify the input tensors in place, and do not return an input or a view of one: return new "
         "tensors (plain, strided, on the run's device) with the reference's shapes and dtypes.\n"
         "- Fresh memory is poisoned (torch.empty returns garbage or NaN): write every output element.\n"
@@ -55,10 +70,11 @@ def _npu_rules(backend: str) -> str:
             "- The kernel source may not do I/O, read the environment, start threads or include files by path.")
 
 
-RULE_SETS = {"harness": _harness_rules}
+RULE_SETS = {"kernelbench": lambda backend: _harness_rules(backend, _kernelbench_forward),
+             "strict": lambda backend: _harness_rules(backend, _strict_forward)}
 
 
-def rules_text(backend: str, rules: str = "harness") -> str:
+def rules_text(backend: str, rules: str = "kernelbench") -> str:
     """The rules in force for a backend under a named rule set (a later `rules` option switches it)."""
     if backend == "npu":
         return _npu_rules(backend)

@@ -18,13 +18,14 @@ class RunFacts:
     allow_tf32: bool = False
     trials: int = 5
     tolerances: dict = field(default_factory=dict)  # dtype -> {atol, rtol, rel_l2} (the config's overrides)
-    rules: str = "harness"      # the rule set in force (kernelgepa.prompts.common.RULE_SETS)
+    rules: str = "kernelbench"  # the rule set in force (kernelgepa.prompts.common.RULE_SETS)
+    tolerance_override: float | None = None  # --tolerance: atol = rtol for every float dtype
     timed: bool = True          # kernels are timed here (else compiled or interpreted only)
 
     def tolerance(self, dtype: str, task_tol: dict | None) -> dict:
         from harness.config import EvalConfig
 
-        return EvalConfig(tolerances=self.tolerances).tolerance_for(dtype, task_tol)
+        return EvalConfig(tolerances=self.tolerances, tolerance=self.tolerance_override).tolerance_for(dtype, task_tol)
 
     def lines(self) -> str:
         out = [f"Device: {self.device}."]
@@ -60,7 +61,8 @@ def run_facts(backend, cfg=None) -> RunFacts:
             device = (f"NVIDIA GPU {arch} is the target, but this machine cannot run kernels: they are compiled "
                       f"for {arch} and not run; verdict `compiled_only` (correctness and speed unknown)")
     timed = name == "cpu" or (backend.can_run and not backend.interpreted)
-    return RunFacts(name, device, arch, cfg.allow_tf32, cfg.trials, dict(cfg.tolerances), timed=timed)
+    return RunFacts(name, device, arch, cfg.allow_tf32, cfg.trials, dict(cfg.tolerances), rules=cfg.rules,
+                    tolerance_override=cfg.tolerance, timed=timed)
 
 
 # ---- KernelBench tasks ----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def fixed_rules(backend: str, run: RunFacts | None = None) -> list[Part]:
     """What every writer prompt of the run states regardless of strategy: rules, construction contract,
     answer format with its example, compile routes."""
     b = backends.get(backend)
-    parts = [Part("rules", rules_text(backend, run.rules if run else "harness"))]
+    parts = [Part("rules", rules_text(backend, run.rules if run else "kernelbench"))]
     if backend != "npu":
         parts.append(Part("construction contract", CONTRACT))
     parts += [Part("answer format", b.FORMAT), Part("compile routes", b.ROUTES, drop=1, short=b.ROUTES.split("\n")[1])]
@@ -114,7 +114,7 @@ def reflection_messages(backend: str, strategy: str, records: list[dict], manual
     device = f"\n\n{run.lines()}" if run else ""
     parts.append(Part("writer rules", "The writer's fixed instructions, which come with every strategy (the harness "
                       "enforces them; the strategy must not contradict them and need not repeat them):\n\n"
-                      f"{fixed}{device}", drop=1, short=rules_text(backend, run.rules if run else "harness")))
+                      f"{fixed}{device}", drop=1, short=rules_text(backend, run.rules if run else "kernelbench")))
     parts.append(Part("evidence", "Kernels written under it and what the harness said:"))
     for i, r in enumerate(records):
         parts += _record_parts(r, tasks, backend, i)

@@ -38,6 +38,7 @@ class TaskRow:
     first_correct_source: str | None = None
     vector_util: float | None = None
     vector_util_kind: str | None = None  # "real" | "estimated" | None (not labelled)
+    torch_ops: list[str] = field(default_factory=list)  # PyTorch compute ops the best kernel kept (kernelbench rules)
 
     @property
     def correct(self) -> bool:
@@ -77,6 +78,7 @@ class RunData:
     totals: dict = field(default_factory=dict)
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)  # what is missing or unfinished, for people
+    rules: str | None = None         # the rule set its verdicts were made under (README "Rules")
 
     @property
     def empty(self) -> bool:
@@ -111,7 +113,8 @@ def _row_from_result(task: str, result: dict, level: int | None = None) -> TaskR
     return TaskRow(task=task, level=result.get("level", level), status=result.get("status", "unknown"),
                    speedup=result.get("speedup") if result.get("status") == "ok" else None,
                    baseline_ms=result.get("baseline_ms"), compile_baseline_ms=_compile_ms(result),
-                   kernel_ms=result.get("kernel_ms"), vector_util=util, vector_util_kind=kind)
+                   kernel_ms=result.get("kernel_ms"), vector_util=util, vector_util_kind=kind,
+                   torch_ops=list(result.get("torch_ops") or []))
 
 
 def load(path: str | Path) -> RunData:
@@ -142,7 +145,15 @@ def _load_eval(path: Path) -> RunData:
             raise ReportInputError(f"{path}: a result without a \"task\" field; not eval --json output")
         rows.append(_row_from_result(r["task"], r))
     notes = [] if rows else ["the eval file holds no results"]
-    return RunData(name=path.stem, path=path, kind="eval", tasks=rows, notes=notes, totals={"meta": doc.get("meta")})
+    meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+    return RunData(name=path.stem, path=path, kind="eval", tasks=rows, notes=notes, totals={"meta": doc.get("meta")},
+                   rules=meta.get("rules") or _rules_of(doc["results"]))
+
+
+def _rules_of(results: list[dict]) -> str | None:
+    """The rule set results were judged under; older results without the field were strict."""
+    found = {r.get("rules") or "strict" for r in results if isinstance(r, dict)}
+    return found.pop() if len(found) == 1 else ("mixed" if found else None)
 
 
 # ---- optimize run directory ---------------------------------------------------------------------
@@ -191,7 +202,7 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,
                   manual=store.manual_shown(), totals=totals,
-                  stopped=store.get_meta("stopped"))
+                  stopped=store.get_meta("stopped"), rules=config.get("rules", "strict" if kernels else None))
     run.notes = _run_notes(summary, run, len(kernels))
     return run
 

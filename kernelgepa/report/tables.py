@@ -68,8 +68,12 @@ def summary_table(run: RunData) -> Table:
     if len(lvls) > 1 or lvls[:1] != [None]:
         rows += [summary_row(_level_name(lv), run_summary(run, [t for t in run.tasks if t.level == lv]))
                  for lv in lvls]
+    if any(t.correct and t.torch_ops for t in run.tasks):  # kernelbench rules: split by PyTorch compute ops kept
+        rows.append(summary_row("pure custom kernels only", summarize(
+            [(t.correct and not t.torch_ops, t.speedup) for t in run.tasks], len(run.tasks))))
+    rules = f" Verdicts under the {run.rules} rules (README \"Rules\")." if run.rules else ""
     return Table(f"{run.name}: fast_p and geometric-mean speedup", list(SUMMARY_HEADERS), rows,
-                 list(SUMMARY_FORMATS), GEOMEAN_CAPTION)
+                 list(SUMMARY_FORMATS), GEOMEAN_CAPTION + rules)
 
 
 def task_table(run: RunData) -> Table:

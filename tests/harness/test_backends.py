@@ -23,7 +23,7 @@ def _device(ev):
 
 @requires_nvcc
 @pytest.mark.skipif(torch.cuda.is_available(), reason="compile-only path is for machines without a GPU")
-@pytest.mark.parametrize("name", ["1_ReLU", "5_Softmax"])
+@pytest.mark.parametrize("name", ["1_ReLU", "5_Softmax", "1_Linear_Bias_ReLU"])
 def test_cuda_without_gpu_is_compiled_only_never_ok(cuda_eval, sandbox, task, name):
     r = cuda_eval.evaluate(task(name), EXAMPLES_DIR / "cuda" / f"{name}.py", sandbox, _device(cuda_eval))
     assert r.status == Status.COMPILED_ONLY and not r.correct and r.speedup is None

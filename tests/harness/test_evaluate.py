@@ -69,6 +69,7 @@ def test_segfault_is_crashed_with_signal(cpu_eval, sandbox, task, candidate):
     ("uses_torch_op", Status.REJECTED, "aten::relu"),
     ("hides_torch_op", Status.REJECTED, "getattr"),
     ("try_fallback", Status.REJECTED, "aten::clamp_min"),
+    ("numpy_in_forward", Status.REJECTED, "NumPy"),
     ("alias_input", Status.REJECTED, "in place"),
     ("lazy_output", Status.REJECTED, "not a plain torch.Tensor"),
     ("cache_by_pointer", Status.INCORRECT, ""),

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.static_checks import check_candidate
+from harness.static_checks import check_candidate, torch_compute_calls
 
 OK = '''
 import torch
@@ -43,6 +43,10 @@ def test_ordinary_candidate_passes():
     ("s = torch.nn._reduction", "private attribute"),
     ("k = (1).__class__.__subclasses__()", "dunder"),
     ("b = __builtins__", "__builtins__"),
+    ("import operator\nget = operator.attrgetter('__class__')", "attrgetter"),
+    ("from operator import methodcaller", "methodcaller"),
+    ("from torch.nn.functional import _in_projection", "import of torch.nn.functional._in_projection"),
+    ("s = nn.init._no_grad_uniform_", "private attribute"),
 ])
 def test_forbidden_python_is_rejected(snippet, words):
     v = check_candidate(OK + "\n" + snippet + "\n")
@@ -77,3 +81,34 @@ def test_syntax_error_and_missing_model_are_invalid():
     assert v.status == "invalid" and "syntax error" in v.reason
     v = check_candidate("import torch\nclass Model(torch.nn.Module):\n    pass\n")
     assert v.status == "invalid" and "ModelNew" in v.reason
+
+
+@pytest.mark.parametrize("snippet", [
+    "import itertools\nimport collections\nimport operator\nfrom operator import mul",
+    "from torch.nn.modules.utils import _pair\nk = _pair(3)",
+    "import torch.nn.init as init\nfan_in, _ = nn.init._calculate_fan_in_and_fan_out(torch.empty(4, 4))",
+])
+def test_harmless_helpers_honest_solutions_use_are_allowed(snippet):
+    v = check_candidate(OK + "\n" + snippet + "\n")
+    assert v.ok, v.reason
+
+
+def test_torch_compute_calls_in_forward_are_listed():
+    src = """
+import torch, torch.nn as nn
+import torch.nn.functional as F
+from torch import matmul
+class ModelNew(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        self.linear = nn.Linear(a, b)
+        self.w = nn.Parameter(torch.randn(3))
+    def forward(self, x):
+        y = torch.empty_like(x).view(-1)
+        z = F.relu(self.linear(x))
+        s = torch.cuda.current_stream()
+        return matmul(z, y) + torch.nn.functional.gelu(y)
+"""
+    assert torch_compute_calls(src) == ["line 12: F.relu", "line 12: self.linear (an nn compute module)",
+                                        "line 14: torch.matmul", "line 14: F.gelu"]
+    assert torch_compute_calls(OK) == []

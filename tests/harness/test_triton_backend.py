@@ -77,6 +77,7 @@ def test_front_end_error_names_the_candidates_line_not_triton_internals(triton_e
 @pytest.mark.parametrize("name, status, words", [
     ("triton_uses_torch_op", Status.REJECTED, "aten::relu"),
     ("triton_op_in_staging", Status.REJECTED, "aten::relu"),
+    ("triton_builtin_in_staging", Status.REJECTED, "aten::clamp_min"),
     ("triton_alias_input", Status.REJECTED, "in place"),
 ])
 def test_cheats_are_caught_as_for_every_backend(triton_eval, sandbox, small_task, candidate, name, status, words):

@@ -163,6 +163,10 @@ def test_eval_exit_code_and_result_rows(cpu_eval_run):
     for r in rows:
         assert RESULT_KEYS <= set(r), set(r)
     assert data["meta"]["backend"] == "cpu" and data["meta"]["trials"] == 2
+    # which rules made the numbers, and fast_p split by PyTorch compute ops kept (none here)
+    assert data["meta"]["rules"] == data["summary"]["rules"] == "kernelbench"
+    assert all(r["rules"] == "kernelbench" and r["torch_ops"] == [] for r in rows)
+    assert data["summary"]["fast_p_pure"] == data["summary"]["fast_p"]
 
 
 def test_eval_solved_tasks_are_ok_with_real_speedups(cpu_eval_run):

@@ -173,3 +173,15 @@ def test_the_command_renders_what_the_adapter_sends(capsys, tmp_path, task, cpu_
         [rendered] = json.loads(out.read_text())
         assert rendered["messages"][-2:] == sent[-2:], kind
     assert first == json.loads((tmp_path / "writer.json").read_text())[0]["messages"]
+
+
+def test_the_rules_in_force_and_the_tolerance_are_stated(capsys):
+    from kernelgepa.cli import main
+
+    assert main(["prompts", "1_ReLU", "--backend", "cpu", "--no-docs"]) == 0
+    default = capsys.readouterr().out
+    assert "KernelBench's rules" in default and "decorative kernel" in default and "--rules strict" not in default
+    assert main(["prompts", "1_ReLU", "--backend", "cpu", "--no-docs", "--rules", "strict", "--tolerance", "0.01"]) == 0
+    strict = capsys.readouterr().out
+    assert "--rules strict" in strict and "decorative kernel" not in strict
+    assert "float32: atol 0.01, rtol 0.01" in strict and "float32: atol 0.0001, rtol 0.0001" in default
