@@ -3,7 +3,9 @@
 The task batch is both the feedback set and the Pareto set. Each iteration either merges two
 frontier strategies from different lineages or reflects on a parent's kernels on a minibatch and
 proposes a child strategy; the child is evaluated on the whole batch only if it beats the parent on
-that minibatch. All state lives in the run store, so a killed run resumes where it stopped: LLM
+that minibatch. A child whose text repeats an existing strategy is not evaluated again; every
+iteration either writes a new kernel or counts toward a stall stop, and once stalled the reflection
+prompt carries a nonce so the response cache cannot replay it. All state lives in the run store, so a killed run resumes where it stopped: LLM
 replies come from the response cache and finished kernels from the store.
 """
 from __future__ import annotations
@@ -15,11 +17,10 @@ from typing import Callable
 from harness.metrics import fast_p
 from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
-from kernelgepa.calls import complete_recorded
-from kernelgepa.codeblocks import extract_text_block
 from kernelgepa.feedback import result_feedback
 from kernelgepa.frontier import SCORE_EPS, SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
+from kernelgepa.proposal import Proposal, Proposer, normalize
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
 from kernelgepa.store import RunStore
 
@@ -33,7 +34,8 @@ class EngineConfig:
     merge_every: int = 3
     max_merges: int = 5
     seed_strategies: tuple[str, ...] = ()  # several seeds start several lineages (merge needs two)
-    max_iterations: int | None = None
+    stall_iterations: int = 8  # stop after this many iterations in a row without a new kernel
+    proposal_retries: int = 2  # extra reflection tries when a reply holds no usable strategy
 
 
 class Engine:
@@ -46,6 +48,7 @@ class Engine:
         self.merge = MergePolicy(self.cfg.merge_every, self.cfg.max_merges)
         self.manual = manual or (lambda records: [])  # docs_index hook: records -> manual sections
         self.on_progress = on_progress or (lambda state: None)
+        self.proposer = Proposer(reflector, store, budget, self.cfg.proposal_retries)
 
     # ---- state, all derived from the store ------------------------------------------------------
     def scores(self) -> dict[int, dict[str, float]]:
@@ -74,14 +77,14 @@ class Engine:
 
     # ---- the loop ----------------------------------------------------------------------------
     def run(self) -> str:
-        """Search until a budget fires; returns the reason it stopped."""
+        """Search until a budget fires or the search stalls; returns the reason it stopped."""
         try:
             self._seed()
             while True:
-                self.budget.check(self.store.totals())
-                done = self.store.get_meta("iteration", 0)
-                if self.cfg.max_iterations is not None and done >= self.cfg.max_iterations:
-                    raise BudgetExhausted(f"iteration limit reached ({done})")
+                self.budget.check({**self.store.totals(), "iterations": self.store.get_meta("iteration", 0)})
+                stall = self.store.get_meta("stall", 0)
+                if stall >= self.cfg.stall_iterations:
+                    raise BudgetExhausted(f"search stalled: {stall} iterations in a row without a new kernel")
                 self._iteration()
         except BudgetExhausted as e:
             self.store.set_meta("stopped", str(e))
@@ -102,9 +105,20 @@ class Engine:
         # "iteration" counts completed iterations; a killed one is replayed with the same RNG, so it
         # makes the same choices, its LLM calls hit the response cache and its kernels the store.
         it = self.store.get_meta("iteration", 0) + 1
+        start = self.store.get_meta("iteration_start")
+        if not start or start[0] != it:  # rollouts before this iteration, kept across a replay
+            start = [it, self.store.totals()["rollouts"]]
+            self.store.set_meta("iteration_start", start)
         rng = random.Random(f"{self.cfg.seed}:{it}")
         self._step(it, rng)
+        stall = 0 if self.store.totals()["rollouts"] > start[1] else self.store.get_meta("stall", 0) + 1
         self.store.set_meta("iteration", it)
+        self.store.set_meta("stall", stall)
+
+    def _nonce(self, it: int) -> str | None:
+        """Once the search stalls, each reflection prompt carries a note derived from the seed and
+        the iteration: the response cache cannot replay the last reply, a resumed run still can."""
+        return f"{self.cfg.seed}:{it}" if self.store.get_meta("stall", 0) else None
 
     def _step(self, it: int, rng: random.Random) -> None:
         merged = {tuple(p) for p in self.store.get_meta("merged_pairs", [])}
@@ -120,15 +134,32 @@ class Engine:
         records = self._records(parent, batch)
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         manual = self.manual(records)
-        reply = complete_recorded(self.reflector, self.store,
-                                  reflection_messages(self.adapter.backend, texts[parent], records, manual),
-                                  tag="reflection")
-        self.store.add_manual_shown(it, "reflection", reply.call.id, parent, manual)
-        child_text = extract_text_block(reply.text, "strategy")
-        self._gate(it, child_text, [parent], "mutation", scores[parent], batch)
+        got = self.proposer.propose(reflection_messages(self.adapter.backend, texts[parent], records, manual),
+                                    tag="reflection", nonce=self._nonce(it))
+        self.store.add_manual_shown(it, "reflection", got.call_id, parent, manual)
+        if self._proposed(it, "reflection", got):
+            self._gate(it, got.text, [parent], "mutation", scores[parent], batch)
+
+    def _proposed(self, it: int, tag: str, got: Proposal) -> bool:
+        if got.text is None:
+            self.store.set_meta("failed_proposals", self.store.get_meta("failed_proposals", 0) + 1)
+            self._progress(it, f"{tag} gave no usable strategy ({'; '.join(got.failures)})")
+        return got.text is not None
+
+    def _duplicate(self, text: str, parents: list[int], it: int) -> int | None:
+        """An existing strategy with the same (normalised) text, other than this step's own child."""
+        norm = normalize(text)
+        for s in self.store.strategies():
+            if normalize(s["text"]) == norm and not (s["iteration"] == it and s["parents"] == parents):
+                return s["id"]
+        return None
 
     def _gate(self, it: int, text: str, parents: list[int], origin: str, parent_scores: dict[str, float],
               batch: list[str]) -> None:
+        dup = self._duplicate(text, parents, it)
+        if dup is not None:  # its scores stand as they are; evaluating it again would buy nothing
+            self._progress(it, f"{origin} repeats strategy {dup}: not evaluated again")
+            return
         child = self._strategy(text, parents, origin, it)
         got = self._evaluate(child, text, batch, "minibatch")
         before, after = sum(parent_scores.get(t, 0.0) for t in batch), sum(got.values())
@@ -143,12 +174,12 @@ class Engine:
         a, b = pair
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
-        reply = complete_recorded(self.reflector, self.store, merge_messages(texts[a], texts[b], won[a], won[b]),
-                                  tag="merge")
-        text = extract_text_block(reply.text, "strategy")
-        better = max(pair, key=lambda s: sum(scores[s].values()))
-        batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
-        self._gate(it, text, [a, b], "merge", scores[better], batch)
+        got = self.proposer.propose(merge_messages(texts[a], texts[b], won[a], won[b]), tag="merge",
+                                    nonce=self._nonce(it))
+        if self._proposed(it, "merge", got):
+            better = max(pair, key=lambda s: sum(scores[s].values()))
+            batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
+            self._gate(it, got.text, [a, b], "merge", scores[better], batch)
         self.store.set_meta("merged_pairs", self.store.get_meta("merged_pairs", []) + [list(pair)])
 
     def _records(self, sid: int, batch: list[str]) -> list[dict]:
