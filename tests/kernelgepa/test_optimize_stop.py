@@ -69,6 +69,11 @@ def test_a_search_that_keeps_proposing_the_same_strategy_stops_by_itself(tmp_pat
     # budget honesty: every call counted, split into paid and cached, with tokens
     assert s["llm_calls"] == s["llm_calls_paid"] + s["llm_calls_cached"] and s["llm_calls"] <= 30
     assert s["prompt_tokens"] > 0 and s["iterations"] == 6 and s["rollouts"] < 30
+    rep = subprocess.run([sys.executable, "-m", "kernelgepa.cli", "report", str(run), "--format", "md",
+                          "--out", str(tmp_path / "rep")], capture_output=True, text=True, timeout=120)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert rep.returncode == 0 and "stopped: search stalled: 5 iterations" in md and "not recorded" not in md
+    assert f"{s['prompt_tokens'] + s['completion_tokens']} tokens" in md
 
 
 def _start(tmp_path, server, cache_root):
