@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--budget-llm-calls", type=int, help="max LLM calls, cached and failed ones included")
     o.add_argument("--stall-iterations", type=int, default=8,
                    help="stop after this many iterations in a row without a new kernel (default 8)")
+    o.add_argument("--target-speedup", type=float, default=2.0,
+                   help="a task whose best kernel reaches this speedup gets no more search rollouts (default 2)")
     o.add_argument("--no-docs", action="store_true", help="do not give reflection manual sections (docs_index)")
     o.add_argument("--docs-k", type=int, default=4, help="manual sections per reflection (default 4)")
     o.add_argument("--docs-chars", type=int, default=6000, help="character budget for them (default 6000)")

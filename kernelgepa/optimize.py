@@ -117,6 +117,8 @@ def run_optimize(args, tasks, executor, console) -> Outcome:
         raise OptimizeError(str(e)) from None
     if args.stall_iterations < 1:
         raise OptimizeError("--stall-iterations must be at least 1")
+    if args.target_speedup <= 0:
+        raise OptimizeError("--target-speedup must be positive")
     budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
                     stop_file=run_dir / "STOP", max_llm_calls=args.budget_llm_calls,
                     max_iterations=args.max_iterations)
@@ -131,7 +133,9 @@ def run_optimize(args, tasks, executor, console) -> Outcome:
             raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
-                                 stall_iterations=args.stall_iterations), manual=_manual(args, console))
+                                 stall_iterations=args.stall_iterations,
+                                 target_speedup=None if args.backend == "npu" else args.target_speedup),
+                    manual=_manual(args, console))
     t0 = time.monotonic()
     error = None
     try:

@@ -106,9 +106,10 @@ def disagreement_batch(tasks: list[str], a: Scores, b: Scores, k: int, rng: rand
     return ranked[:min(k, len(tasks))]
 
 
-def build(minibatch: str, full_eval: str, gate: str, *, target_speedup: float, margin: float):
-    """(minibatch, full-evaluation, gate) policies by name, as ``EngineConfig`` names them."""
-    target = score_of_speedup(target_speedup)
+def build(minibatch: str, full_eval: str, gate: str, *, target_speedup: float | None, margin: float):
+    """(minibatch, full-evaluation, gate) policies by name, as ``EngineConfig`` names them.
+    ``target_speedup`` None: no task is ever at target (kernels scored without a speedup, NPU)."""
+    target = score_of_speedup(target_speedup) if target_speedup is not None else math.inf
     minibatches = {"uniform": UniformMinibatch, "headroom": lambda: HeadroomMinibatch(target)}
     evals = {"all": EvaluateAll, "inherit": lambda: InheritAtTarget(target)}
     gates = {"parent": lambda: ParentGate(margin), "best": lambda: BestKnownGate(margin)}

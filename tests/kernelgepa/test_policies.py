@@ -103,3 +103,10 @@ def test_engine_inherits_at_target_tasks_and_judges_children_on_open_ones(tmp_pa
     kinds = {e["task"]: e["kind"] for e in store.evaluations() if e["strategy_id"] == kid["id"]}
     assert kinds == {"a": "inherited", "b": "inherited", "c": "minibatch", "d": "minibatch"}
     assert eng.scores()[kid["id"]] == {"a": at_target, "b": at_target, "c": 1.5, "d": 1.5}
+
+
+def test_without_a_target_speedup_no_task_is_ever_at_target():
+    minibatch, full_eval, _ = policies.build("headroom", "inherit", "best", target_speedup=None, margin=0.1)
+    capped = {t: 7.0 for t in TASKS}  # NPU kernels are scored by vector utilisation, capped at 7
+    assert full_eval.tasks(TASKS, capped) == TASKS
+    assert sorted(minibatch.draw(TASKS, capped, 5, random.Random(0))) == TASKS
