@@ -58,8 +58,9 @@ class Engine:
         self.on_progress = on_progress or (lambda state: None)
         self.proposer = Proposer(reflector, store, budget, self.cfg.proposal_retries)
         c = self.cfg
-        self.minibatch, self.full_eval, self.gate = policies.build(
-            c.minibatch_policy, c.full_eval_policy, c.gate_policy, target_speedup=c.target_speedup, margin=c.gate_margin)
+        built = policies.build(c.minibatch_policy, c.full_eval_policy, c.gate_policy,
+                               target_speedup=c.target_speedup, margin=c.gate_margin)
+        self.minibatch, self.full_eval, self.gate = built
 
     # ---- state, all derived from the store ------------------------------------------------------
     def scores(self) -> dict[int, dict[str, float]]:
