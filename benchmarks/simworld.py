@@ -24,13 +24,15 @@ Assumptions of the world (what "a kernel task" and "a strategy" are reduced to):
   tactics make one strategy unable to serve every task, which is where specialists matter.
 * **Writer** (``SimAdapter``, same interface as ``KernelAdapter``). It applies the strategy's
   tactics: in shared mode the ``TACTICS:`` line applies to every task; in the no-shared ablation
-  only the task's own ``TASK <name>:`` line applies. It forgets each tactic with probability 0.1
-  and adds one stray tactic with probability 0.05. Like the real adapter it makes 1 + ``rounds``
-  attempts per task and keeps the best; in the refinement round it adds the tactic the harness
-  named as missing with probability 0.5 (a writer fixing a compile error). Every draw is a distinct
-  kernel (an LLM at temperature > 0 rarely repeats code byte for byte), so every attempt is a
-  rollout. It is stateless across strategies: the real adapter's warm start from the best kernel
-  so far is not modelled, so everything learnt across iterations travels through the strategy text.
+  only the task's own ``TASK <name>:`` line applies. Like the real adapter it is warm-started from
+  the task's best kernel so far: it keeps each of that kernel's tactics with probability 0.7. It
+  forgets each tactic with probability 0.1 and adds one stray tactic with probability 0.05. Like
+  the real adapter (default refine policy) it makes up to 1 + ``rounds`` attempts per task, refining
+  only an attempt that is not correct or no better than the warm start, and keeps the best; in the
+  refinement round it adds the tactic the harness named as missing with probability 0.5 (a writer
+  fixing a compile error). Every draw is a distinct kernel (an LLM at temperature > 0 rarely repeats
+  code byte for byte), so every attempt is a rollout; a repeated (strategy, task) pair replays the
+  same draws, so it costs nothing, as a stored evaluation costs nothing in a real run.
 * **Harness feedback** (through the real ``feedback.result_feedback``): names one missing required
   tactic (the first one at the failing rung) or the breaking tactic; for correct kernels it gives
   the timing and, with probability 0.3, a profiler-style note naming one absent bonus tactic or one
@@ -63,6 +65,7 @@ from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.engine import Engine, EngineConfig
 from kernelgepa.feedback import result_feedback
 from kernelgepa.llm import LLMCall, LLMReply
+from kernelgepa.policies import REFINE
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import SQLiteStore
 
@@ -100,6 +103,7 @@ class WorldParams:
     p_stray: float = 0.05
     p_refine_fix: float = 0.5
     p_note: float = 0.3              # a correct kernel's feedback carries a profiler-style note
+    p_warm_keep: float = 0.7         # warm start: each tactic of the task's best kernel so far is kept
     # the reflection model
     p_fix: float = 0.7
     p_follow_note: float = 0.5
@@ -269,11 +273,12 @@ class SimAdapter:
     language = "python"
 
     def __init__(self, world: World, store, budget: Budget, *, mode: str = "shared", seed: int = 0,
-                 rounds: int = 1, tracker: Tracker | None = None):
+                 rounds: int = 1, tracker: Tracker | None = None, warm_start: bool = True, refine: str = "short"):
         assert mode in MODES, mode
         self.world, self.store, self.budget = world, store, budget
-        self.mode, self.seed, self.rounds = mode, seed, rounds
+        self.mode, self.seed, self.rounds, self.warm_start = mode, seed, rounds, warm_start
         self.tracker = tracker or Tracker(len(world.tasks))
+        self.refine = REFINE[refine]()
 
     def run(self, strategy_id: int, strategy: str, task_names: list[str]) -> dict[str, Attempt]:
         return {t: self._task(strategy_id, strategy, t) for t in task_names}
@@ -282,6 +287,10 @@ class SimAdapter:
         p = self.world.p
         rng = random.Random(f"writer:{self.seed}:{strategy_id}:{name}")
         wanted = tactics_for(strategy, name, self.mode)
+        prev = self.store.best_kernel(name) if self.warm_start else None
+        if prev:  # the writer sees the task's best kernel so far and keeps most of what it does
+            kept = re.search(r"# tactics:(.*)", prev["source"]).group(1).split()
+            wanted |= {t for t in kept if rng.random() < p.p_warm_keep}
         best: Attempt | None = None
         parent_id, fix = None, None
         for r in range(1 + self.rounds):
@@ -298,6 +307,8 @@ class SimAdapter:
             attempt = self._judge(name, frozenset(used), strategy_id, parent_id, call.id, rng)
             if best is None or attempt.score > best.score:
                 best = attempt
+            if not self.refine.wanted(attempt.score, attempt.status == "ok", prev["score"] if prev else None):
+                break
             parent_id = attempt.kernel_id
             m = re.search(r"missing (T\d{2})", attempt.feedback)
             fix = m.group(1) if m else None
@@ -438,7 +449,7 @@ class SimRun:
 
 def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0.5, max_rollouts: int = 1500,
                params: WorldParams | None = None, minibatch: int = 3, rounds: int = 1,
-               workdir: Path | None = None) -> SimRun:
+               workdir: Path | None = None, engine: dict | None = None, warm_start: bool = True) -> SimRun:
     """One GEPA search with the real engine and a fresh SQLite store over the world drawn from ``seed``."""
     world = World(seed, params)
     with tempfile.TemporaryDirectory(prefix="simworld-", dir=workdir) as d:
@@ -446,9 +457,11 @@ def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0
         try:
             budget = Budget(max_rollouts=max_rollouts)
             tracker = Tracker(len(world.tasks), stop_at)
-            adapter = SimAdapter(world, store, budget, mode=mode, seed=seed, rounds=rounds, tracker=tracker)
+            adapter = SimAdapter(world, store, budget, mode=mode, seed=seed, rounds=rounds, tracker=tracker,
+                                 warm_start=warm_start)
             reflector = SimReflector(world, mode=mode, seed=seed)
-            cfg = EngineConfig(minibatch=minibatch, selector=selector, seed=seed, seed_strategies=("TACTICS:",))
+            cfg = EngineConfig(minibatch=minibatch, selector=selector, seed=seed, seed_strategies=("TACTICS:",),
+                               **(engine or {}))
             stopped = Engine(adapter, reflector, store, world.names, budget, cfg).run()
             strategies = store.strategies()
             return SimRun(mode, selector, seed, tracker, stopped, store.get_meta("iteration", 0), len(strategies),
@@ -458,7 +471,7 @@ def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0
 
 
 def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams | None = None, rounds: int = 1,
-                    workdir: Path | None = None) -> SimRun:
+                    workdir: Path | None = None, merge: bool = True, warm_start: bool = True) -> SimRun:
     """The same world, writer and reflection model searched by the ``gepa`` library's
     ``optimize_anything`` (multi-task mode) through ``kernelgepa.gepa_bridge``: gepa's own loop,
     selection and prompt, stopped by the same rollout budget (evaluated kernels; gepa's own
@@ -471,10 +484,10 @@ def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams 
         try:
             tracker = Tracker(len(world.tasks))
             adapter = SimAdapter(world, store, Budget(max_rollouts=max_rollouts), mode="shared", seed=seed,
-                                 rounds=rounds, tracker=tracker)
+                                 rounds=rounds, tracker=tracker, warm_start=warm_start)
             reflector = SimReflector(world, mode="shared", seed=seed)
             result = optimize_with_gepa(adapter, store, world.names, seed_strategy="TACTICS:",
-                                        reflection_lm=reflector.gepa_lm, seed=seed)
+                                        reflection_lm=reflector.gepa_lm, seed=seed, merge=merge)
             strategies = store.strategies()
             return SimRun("shared", "gepa", seed, tracker, "rollout budget", reflector.calls, len(strategies),
                           len(result.candidates), store.totals()["rollouts"])

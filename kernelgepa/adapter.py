@@ -21,6 +21,7 @@ from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_code
 from kernelgepa.feedback import result_feedback
 from kernelgepa.llm import LLMError
+from kernelgepa.policies import REFINE
 from kernelgepa.prompts import refine_messages, writer_messages
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import RunStore
@@ -44,9 +45,11 @@ class Attempt:
 
 class KernelAdapter:
     def __init__(self, tasks: dict, backend: str, writer, executor, store: RunStore, run_dir: Path,
-                 budget: Budget, *, rounds: int = 1, workers: int = 2, manual=None, run=None):
+                 budget: Budget, *, rounds: int = 1, workers: int = 2, refine: str = "short", manual=None,
+                 run=None):
         self.tasks, self.backend, self.writer, self.executor = tasks, backend, writer, executor
         self.store, self.budget, self.rounds, self.workers = store, budget, rounds, workers
+        self.refine = REFINE[refine]()  # kernelgepa.policies: which attempts get the refinement rounds
         self.kernel_dir = Path(run_dir) / "kernels"
         # docs_index hook (records -> manual sections) for writer and refinement prompts, and the run's
         # facts (device, arch, TF32, tolerances) the prompts state; both optional
@@ -82,6 +85,8 @@ class KernelAdapter:
             attempt = self._judge(name, text, strategy_id, parent_id, call_id)
             if best is None or attempt.score > best.score:
                 best = attempt
+            if not self.refine.wanted(attempt.score, attempt.status == Status.OK, prev["score"] if prev else None):
+                break
             messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status,
                                        language=task.language, manual=self._sections(name, attempt.result))
             parent_id = attempt.kernel_id

@@ -83,7 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--rounds", type=int, default=1, help="refinement rounds per kernel from harness feedback")
     o.add_argument("--seed-strategy", action="append", default=[], metavar="FILE",
                    help="a starting strategy text (repeat for several lineages; default: built-in tactics)")
-    o.add_argument("--max-iterations", type=int, help="stop after this many search iterations")
+    o.add_argument("--budget-iterations", "--max-iterations", dest="max_iterations", type=int,
+                   help="stop after this many search iterations")
+    o.add_argument("--budget-llm-calls", type=int, help="max LLM calls, cached and failed ones included")
+    o.add_argument("--stall-iterations", type=int, default=8,
+                   help="stop after this many iterations in a row without a new kernel (default 8)")
+    o.add_argument("--target-speedup", type=float, default=2.0,
+                   help="a task whose best kernel reaches this speedup gets no more search rollouts (default 2)")
     o.add_argument("--no-docs", action="store_true", help="do not give reflection manual sections (docs_index)")
     o.add_argument("--docs-k", type=int, default=4, help="manual sections per reflection (default 4)")
     o.add_argument("--docs-chars", type=int, default=6000, help="character budget for them (default 6000)")
@@ -345,13 +351,15 @@ def cmd_optimize(args) -> int:
         raise UsageError("no task could be loaded (see `kernelgepa tasks`)")
     ex = _executor(ev, args, threads)
     try:
-        summary = run_optimize(args, tasks, ex, console)
+        outcome = run_optimize(args, tasks, ex, console)
     except OptimizeError as e:
         raise UsageError(str(e)) from None
     finally:
         ex.close()
-    print_run_summary(summary)
-    return 0
+    print_run_summary(outcome.summary)
+    if outcome.error:
+        print(f"kernelgepa: error: {outcome.error}", file=sys.stderr)
+    return outcome.exit_code
 
 
 def cmd_report(args) -> int:

@@ -312,10 +312,11 @@ def extract_code(text: str, *, must_define: str | None = "ModelNew", language: s
     return CodeExtraction(None, reason)
 
 
-def extract_text_block(text: str, tag: str) -> str:
+def extract_text_block(text: str, tag: str, *, strict: bool = False) -> str:
     """Content of the last non-empty ``<tag>...</tag>`` element (an unterminated one runs to the end)
-    or of the last fenced block labelled ``tag``; otherwise the whole reply, stripped. Reasoning
-    sections (``<think>``) are dropped first."""
+    or of the last fenced block labelled ``tag``; otherwise the whole reply, stripped (``""`` when
+    ``strict``: a reply without the block is no answer). Reasoning sections (``<think>``) are
+    dropped first."""
     if not text:
         return ""
     text = _normalize(text)
@@ -334,4 +335,4 @@ def extract_text_block(text: str, tag: str) -> str:
         labelled = [b for b in _fenced_blocks(src) if b.label == tag.lower() and b.code.strip()]
         if labelled:
             return textwrap.dedent(labelled[-1].code).strip()
-    return stripped
+    return "" if strict else stripped

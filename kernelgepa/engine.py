@@ -2,8 +2,11 @@
 
 The task batch is both the feedback set and the Pareto set. Each iteration either merges two
 frontier strategies from different lineages or reflects on a parent's kernels on a minibatch and
-proposes a child strategy; the child is evaluated on the whole batch only if it beats the parent on
-that minibatch. All state lives in the run store, so a killed run resumes where it stopped: LLM
+proposes a child strategy; the child is evaluated on the whole batch only if it passes the gate on
+that minibatch (where rollouts go is decided by ``kernelgepa.policies``). A child whose text repeats
+an existing strategy is not evaluated again; every iteration either writes a new kernel or counts
+toward a stall stop, and once stalled the reflection prompt carries a nonce so the response cache
+cannot replay it. All state lives in the run store, so a killed run resumes where it stopped: LLM
 replies come from the response cache and finished kernels from the store.
 """
 from __future__ import annotations
@@ -13,13 +16,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from harness.metrics import fast_p
+from kernelgepa import policies
 from kernelgepa.adapter import KernelAdapter
 from kernelgepa.budget import Budget, BudgetExhausted
-from kernelgepa.calls import complete_recorded
-from kernelgepa.codeblocks import extract_text_block
 from kernelgepa.feedback import reflection_records, strategy_evidence
-from kernelgepa.frontier import SCORE_EPS, SELECTORS, build_frontier
+from kernelgepa.frontier import SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
+from kernelgepa.proposal import Proposal, Proposer, normalize
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
 from kernelgepa.store import RunStore
 
@@ -33,7 +36,14 @@ class EngineConfig:
     merge_every: int = 3
     max_merges: int = 5
     seed_strategies: tuple[str, ...] = ()  # several seeds start several lineages (merge needs two)
-    max_iterations: int | None = None
+    stall_iterations: int = 8  # stop after this many iterations in a row without a new kernel
+    proposal_retries: int = 2  # extra reflection tries when a reply holds no usable strategy
+    # where rollouts go (kernelgepa.policies): a task whose best kernel reaches target_speedup is at target
+    minibatch_policy: str = "headroom"
+    full_eval_policy: str = "inherit"
+    gate_policy: str = "best"
+    target_speedup: float | None = 2.0  # None: no task is at target (NPU kernels have no speedup)
+    gate_margin: float = 0.1  # score units (1 + log2 speedup): about 7% speed, above timing noise
 
 
 class Engine:
@@ -46,6 +56,11 @@ class Engine:
         self.merge = MergePolicy(self.cfg.merge_every, self.cfg.max_merges)
         self.manual = manual or (lambda records: [])  # docs_index hook: records -> manual sections
         self.on_progress = on_progress or (lambda state: None)
+        self.proposer = Proposer(reflector, store, budget, self.cfg.proposal_retries)
+        c = self.cfg
+        built = policies.build(c.minibatch_policy, c.full_eval_policy, c.gate_policy,
+                               target_speedup=c.target_speedup, margin=c.gate_margin)
+        self.minibatch, self.full_eval, self.gate = built
 
     # ---- state, all derived from the store ------------------------------------------------------
     def scores(self) -> dict[int, dict[str, float]]:
@@ -74,14 +89,14 @@ class Engine:
 
     # ---- the loop ----------------------------------------------------------------------------
     def run(self) -> str:
-        """Search until a budget fires; returns the reason it stopped."""
+        """Search until a budget fires or the search stalls; returns the reason it stopped."""
         try:
             self._seed()
             while True:
-                self.budget.check(self.store.totals())
-                done = self.store.get_meta("iteration", 0)
-                if self.cfg.max_iterations is not None and done >= self.cfg.max_iterations:
-                    raise BudgetExhausted(f"iteration limit reached ({done})")
+                self.budget.check({**self.store.totals(), "iterations": self.store.get_meta("iteration", 0)})
+                stall = self.store.get_meta("stall", 0)
+                if stall >= self.cfg.stall_iterations:
+                    raise BudgetExhausted(f"search stalled: {stall} iterations in a row without a new kernel")
                 self._iteration()
         except BudgetExhausted as e:
             self.store.set_meta("stopped", str(e))
@@ -102,9 +117,20 @@ class Engine:
         # "iteration" counts completed iterations; a killed one is replayed with the same RNG, so it
         # makes the same choices, its LLM calls hit the response cache and its kernels the store.
         it = self.store.get_meta("iteration", 0) + 1
+        start = self.store.get_meta("iteration_start")
+        if not start or start[0] != it:  # rollouts before this iteration, kept across a replay
+            start = [it, self.store.totals()["rollouts"]]
+            self.store.set_meta("iteration_start", start)
         rng = random.Random(f"{self.cfg.seed}:{it}")
         self._step(it, rng)
+        stall = 0 if self.store.totals()["rollouts"] > start[1] else self.store.get_meta("stall", 0) + 1
         self.store.set_meta("iteration", it)
+        self.store.set_meta("stall", stall)
+
+    def _nonce(self, it: int) -> str | None:
+        """Once the search stalls, each reflection prompt carries a note derived from the seed and
+        the iteration: the response cache cannot replay the last reply, a resumed run still can."""
+        return f"{self.cfg.seed}:{it}" if self.store.get_meta("stall", 0) else None
 
     def _step(self, it: int, rng: random.Random) -> None:
         merged = {tuple(p) for p in self.store.get_meta("merged_pairs", [])}
@@ -116,43 +142,74 @@ class Engine:
                 self._merge(it, pair, scores, frontier, rng)
                 return
         parent = self.selector.select(frontier, scores, self.tasks, rng)
-        batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
+        batch = self.minibatch.draw(self.tasks, frontier.best, self.cfg.minibatch, rng)
         records = self._records(parent, batch)
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         manual = self.manual(records)
-        reply = complete_recorded(self.reflector, self.store,
-                                  reflection_messages(self.adapter.backend, texts[parent], records, manual,
-                                                      tasks=getattr(self.adapter, "tasks", None),
-                                                      run=getattr(self.adapter, "run_facts", None)),
-                                  tag="reflection")
-        self.store.add_manual_shown(it, "reflection", reply.call.id, parent, manual)
-        child_text = extract_text_block(reply.text, "strategy")
-        self._gate(it, child_text, [parent], "mutation", scores[parent], batch)
+        got = self.proposer.propose(reflection_messages(self.adapter.backend, texts[parent], records, manual,
+                                                        tasks=getattr(self.adapter, "tasks", None),
+                                                        run=getattr(self.adapter, "run_facts", None)),
+                                    tag="reflection", nonce=self._nonce(it))
+        self.store.add_manual_shown(it, "reflection", got.call_id, parent, manual)
+        if self._proposed(it, "reflection", got):
+            self._gate(it, got.text, [parent], "mutation", scores[parent], batch, scores, frontier.best)
 
-    def _gate(self, it: int, text: str, parents: list[int], origin: str, parent_scores: dict[str, float],
-              batch: list[str]) -> None:
+    def _proposed(self, it: int, tag: str, got: Proposal) -> bool:
+        if got.text is None:
+            self.store.set_meta("failed_proposals", self.store.get_meta("failed_proposals", 0) + 1)
+            self._progress(it, f"{tag} gave no usable strategy ({'; '.join(got.failures)})")
+        return got.text is not None
+
+    def _duplicate(self, text: str, parents: list[int], it: int) -> int | None:
+        """An existing strategy with the same (normalised) text, other than this step's own child."""
+        norm = normalize(text)
+        for s in self.store.strategies():
+            if normalize(s["text"]) == norm and not (s["iteration"] == it and s["parents"] == parents):
+                return s["id"]
+        return None
+
+    def _gate(self, it: int, text: str, parents: list[int], origin: str, baseline: dict[str, float],
+              batch: list[str], scores, best: dict[str, float]) -> None:
+        dup = self._duplicate(text, parents, it)
+        if dup is not None:  # its scores stand as they are; evaluating it again would buy nothing
+            self._progress(it, f"{origin} repeats strategy {dup}: not evaluated again")
+            return
         child = self._strategy(text, parents, origin, it)
         got = self._evaluate(child, text, batch, "minibatch")
-        before, after = sum(parent_scores.get(t, 0.0) for t in batch), sum(got.values())
-        if after > before + SCORE_EPS:
-            self._evaluate(child, text, self.tasks, "full")
-            self.store.accept_strategy(child)
-            self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}")
-        else:
+        before, after = sum(baseline.get(t, 0.0) for t in batch), sum(got.values())
+        if not self.gate.accept(got, baseline, best, batch, merge=origin == "merge"):
             self._progress(it, f"{origin} {child} rejected by the gate: minibatch {before:.2f} -> {after:.2f}")
+            return
+        inherited = self._inherit(child, parents, scores)
+        self._evaluate(child, text, [t for t in self.tasks if t not in inherited], "full")
+        self.store.accept_strategy(child)
+        self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}"
+                           + (f"; inherits {len(inherited)} tasks at target" if inherited else ""))
+
+    def _inherit(self, child: int, parents: list[int], scores) -> list[str]:
+        """The parents' result on the tasks the full-evaluation policy skips (the better parent's per
+        task): the child wrote nothing there, so it carries a kernel that is at target already."""
+        own = {t for t in self.tasks if self.store.evaluation(f"{child}:{t}") is not None}
+        top = {t: max(parents, key=lambda p: scores[p].get(t, 0.0)) for t in self.tasks}
+        wanted = set(self.full_eval.tasks(self.tasks, {t: scores[top[t]].get(t, 0.0) for t in self.tasks}))
+        out = [t for t in self.tasks if t not in wanted and t not in own]
+        for t in out:
+            ev = self.store.evaluation(f"{top[t]}:{t}")
+            self.store.add_evaluation(f"{child}:{t}", child, t, "inherited", ev["kernel_id"], ev["score"])
+        return out
 
     def _merge(self, it, pair, scores, frontier, rng) -> None:
         a, b = pair
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
-        reply = complete_recorded(self.reflector, self.store, merge_messages(texts[a], texts[b], won[a], won[b],
-                                                                        evidence_a=strategy_evidence(self.store, a, self.tasks),
-                                                                        evidence_b=strategy_evidence(self.store, b, self.tasks)),
-                                  tag="merge")
-        text = extract_text_block(reply.text, "strategy")
-        better = max(pair, key=lambda s: sum(scores[s].values()))
-        batch = rng.sample(self.tasks, min(self.cfg.minibatch, len(self.tasks)))
-        self._gate(it, text, [a, b], "merge", scores[better], batch)
+        got = self.proposer.propose(merge_messages(texts[a], texts[b], won[a], won[b],
+                                                   evidence_a=strategy_evidence(self.store, a, self.tasks),
+                                                   evidence_b=strategy_evidence(self.store, b, self.tasks)),
+                                    tag="merge", nonce=self._nonce(it))
+        if self._proposed(it, "merge", got):  # judged where the parents disagree, against the better one there
+            batch = policies.disagreement_batch(self.tasks, scores[a], scores[b], self.cfg.minibatch, rng)
+            better = max(pair, key=lambda s: sum(scores[s].get(t, 0.0) for t in batch))
+            self._gate(it, got.text, [a, b], "merge", scores[better], batch, scores, frontier.best)
         self.store.set_meta("merged_pairs", self.store.get_meta("merged_pairs", []) + [list(pair)])
 
     def _records(self, sid: int, batch: list[str]) -> list[dict]:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kernelgepa.budget import Budget
@@ -56,7 +59,42 @@ def writer_manual(manual):
     return replace(manual, k=min(2, manual.k), char_budget=min(3000, manual.char_budget)) if manual else None
 
 
-def run_optimize(args, tasks, executor, console) -> dict:
+@dataclass
+class Outcome:
+    """What ``optimize`` ends with. ``exit_code``: 0 when a budget, the stall limit or the stop file
+    ended the search; 1 for a systemic failure (``error`` says which, in one line); 128 + n when
+    signal n stopped it."""
+    summary: dict
+    exit_code: int = 0
+    error: str | None = None
+
+
+@contextmanager
+def graceful_signals(budget: Budget):
+    """First SIGINT/SIGTERM: the search stops at its next budget check (work in flight finishes and
+    the outputs are written); a second one exits at once (the store has committed all finished work)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signo, frame):
+        name = signal.Signals(signo).name
+        if budget.interrupted:
+            os.write(2, f"kernelgepa: {name} again: exiting now\n".encode())
+            os._exit(128 + signo)
+        budget.interrupted = name
+        os.write(2, f"kernelgepa: {name}: finishing the work in flight, then writing best/ and summary.json "
+                    "(send it again to exit at once)\n".encode())
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def run_optimize(args, tasks, executor, console) -> Outcome:
     from kernelgepa.adapter import EvaluationLost, KernelAdapter
     from kernelgepa.engine import Engine, EngineConfig
     from kernelgepa.llm import LLMError, ResponseCache
@@ -86,8 +124,13 @@ def run_optimize(args, tasks, executor, console) -> dict:
             reflector.preflight()
     except LLMError as e:
         raise OptimizeError(str(e)) from None
+    if args.stall_iterations < 1:
+        raise OptimizeError("--stall-iterations must be at least 1")
+    if args.target_speedup <= 0:
+        raise OptimizeError("--target-speedup must be positive")
     budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
-                    stop_file=run_dir / "STOP")
+                    stop_file=run_dir / "STOP", max_llm_calls=args.budget_llm_calls,
+                    max_iterations=args.max_iterations)
     from kernelgepa.prompts import run_facts
 
     manual = _manual(args, console)
@@ -104,19 +147,23 @@ def run_optimize(args, tasks, executor, console) -> dict:
             raise OptimizeError(f"--seed-strategy {f}: {e.strerror}") from None
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
-                                 max_iterations=args.max_iterations), manual=manual)
+                                 stall_iterations=args.stall_iterations,
+                                 target_speedup=None if args.backend == "npu" else args.target_speedup),
+                    manual=manual)
     t0 = time.monotonic()
+    error = None
     try:
-        with search_progress(vector_scored=args.backend == "npu") as progress:
+        with graceful_signals(budget), search_progress(vector_scored=args.backend == "npu") as progress:
             engine.on_progress = progress
             reason = engine.run()
     except LLMError as e:
-        reason = f"LLM error: {e}"
+        reason = error = f"LLM error: {e}"
     except EvaluationLost as e:
-        reason = f"evaluation lost by the executor ({e}); re-run the same command to resume"
+        reason = error = f"evaluation lost by the executor ({e}); re-run the same command to resume"
+    store.set_meta("stopped", reason)
     summary = write_outputs(run_dir, store, names, time.monotonic() - t0 + store.get_meta("wall_s", 0.0),
-                            suffix=tasks[0].solution_suffix, vector_scored=args.backend == "npu")
+                            suffix=tasks[0].solution_suffix, vector_scored=args.backend == "npu", stopped=reason)
     store.set_meta("wall_s", summary["wall_s"])
-    summary["stopped"] = reason
     store.close()
-    return summary
+    code = 1 if error else 128 + signal.Signals[budget.interrupted] if budget.interrupted else 0
+    return Outcome(summary, code, error)

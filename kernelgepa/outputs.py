@@ -8,10 +8,21 @@ from harness.metrics import summarize, summarize_npu
 from kernelgepa.store import RunStore
 
 
+def llm_spend(calls: list[dict]) -> dict:
+    """LLM calls split into paid (sent to the model), cached (replayed) and failed, and the tokens
+    the paid ones used; ``calls`` as ``RunStore.llm_calls`` returns them."""
+    paid = [c["record"] for c in calls if not c["cached"]]
+    return {"llm_calls_paid": len(paid), "llm_calls_cached": len(calls) - len(paid),
+            "llm_calls_failed": sum(c["record"].get("error") is not None for c in calls),
+            "prompt_tokens": sum(r.get("prompt_tokens") or 0 for r in paid),
+            "completion_tokens": sum(r.get("completion_tokens") or 0 for r in paid)}
+
+
 def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: float, *, suffix: str = ".py",
-                  vector_scored: bool = False) -> dict:
+                  vector_scored: bool = False, stopped: str | None = None) -> dict:
     """``suffix``: the solution file type (``Task.solution_suffix``). ``vector_scored``: NPU kernels,
-    judged by pass rate and mean vector utilisation (NPUEval's numbers) instead of fast_p/speedup."""
+    judged by pass rate and mean vector utilisation (NPUEval's numbers) instead of fast_p/speedup.
+    ``stopped``: why the run ended, as the summary states it."""
     run_dir = Path(run_dir)
     (run_dir / "best").mkdir(parents=True, exist_ok=True)
     (run_dir / "strategies").mkdir(parents=True, exist_ok=True)
@@ -47,6 +58,7 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
     totals = store.totals()
     solved = max(1, summary["n_correct"])
     summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],
-                   wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved, wall_s_per_solved_task=wall_s / solved)
+                   wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved, wall_s_per_solved_task=wall_s / solved,
+                   iterations=store.get_meta("iteration", 0), stopped=stopped, **llm_spend(store.llm_calls()))
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -125,7 +125,9 @@ def print_run_summary(s: dict) -> None:
     else:
         fp = fast_p_line(s["fast_p"])
         head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
-    console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
+    tokens = s.get("prompt_tokens", 0) + s.get("completion_tokens", 0)
+    console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls ({s.get('llm_calls_cached', 0)} "
+                  f"cached), {tokens} tokens, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
                   f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
                   f"| stopped: {s.get('stopped', '-')}")
 

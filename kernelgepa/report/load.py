@@ -11,6 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kernelgepa.outputs import llm_spend
 from kernelgepa.store import SQLiteStore
 
 
@@ -197,7 +198,7 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
         if e["strategy_id"] in by_id:
             by_id[e["strategy_id"]].scores[e["task"]] = e["score"]
     summary = _summary(run_dir)
-    totals = {**store.totals(), "wall_s": store.get_meta("wall_s", summary.get("wall_s")),
+    totals = {**store.totals(), **llm_spend(calls), "wall_s": store.get_meta("wall_s", summary.get("wall_s")),
               "iterations": store.get_meta("iteration", 0), "model": config.get("model"), "backend": config.get("backend")}
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,

@@ -134,7 +134,8 @@ def run_facts(run: RunData) -> str:
     wall = f"{t['wall_s']:.0f}s" if t.get("wall_s") is not None else "not recorded"
     setup = ", ".join(f"{k} {t[k]}" for k in ("backend", "model") if t.get(k))
     return (f"{setup or 'setup not recorded'}: {t.get('rollouts', 0)} rollouts, "
-            f"{t.get('llm_calls', 0)} LLM calls ({t.get('llm_cached', 0)} cached), ${t.get('usd', 0.0):.4f}, "
+            f"{t.get('llm_calls', 0)} LLM calls ({t.get('llm_cached', 0)} cached), "
+            f"{t.get('prompt_tokens', 0) + t.get('completion_tokens', 0)} tokens, ${t.get('usd', 0.0):.4f}, "
             f"{t.get('iterations', 0)} iterations, wall {wall}; stopped: {run.stopped or 'not recorded'}")
 
 

@@ -31,14 +31,14 @@ def run(tmp_path_factory, cpu_eval, task):
         cache = ResponseCache(run_dir / "llm_cache.db")
         llm = LLMClient("openai/mock-model", api_base=server.base_url, api_key="sk-mock-key-123456", cache=cache)
         ex = LocalExecutor(cpu_eval, lambda: LocalProcessSandbox(threads=2), workers=2)
-        budget = Budget(max_rollouts=60, stop_file=run_dir / "STOP")
+        budget = Budget(max_rollouts=60, stop_file=run_dir / "STOP", max_iterations=6)
         adapter = KernelAdapter({t: task(t) for t in TASKS}, "cpu", llm, ex, store, run_dir, budget, rounds=1, workers=2)
         events = []
         manual = ManualRetriever(DocsIndex.open(tmp_path_factory.mktemp("docs")), "cpu")
         # seed=1: the seeded per-iteration RNG picks SEED-A as the parent in iteration 2, so the
         # LEAKY child (offered only to SEED-A) exists before the merge in iteration 3.
         engine = Engine(adapter, llm, store, TASKS, budget,
-                        EngineConfig(minibatch=3, seed=1, merge_every=3, max_iterations=6,
+                        EngineConfig(minibatch=3, seed=1, merge_every=3,
                                      seed_strategies=("SEED-A: write plain loops.", "SEED-B: be careful.")),
                         on_progress=events.append,
                         manual=manual)
