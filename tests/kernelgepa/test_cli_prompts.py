@@ -159,6 +159,7 @@ def test_the_command_renders_what_the_adapter_sends(capsys, tmp_path, task, cpu_
     ex = LocalExecutor(cpu_eval, lambda: LocalProcessSandbox(threads=2))
     try:
         KernelAdapter({"1_ReLU": task("1_ReLU")}, "cpu", writer, ex, store, tmp_path, Budget(), rounds=1, workers=1,
+                      refine="always",  # a refinement round even after a good first kernel
                       run=run_facts(get_backend("cpu"), EvalConfig(threads=os.cpu_count()))
                       ).run(1, strategy.read_text(), ["1_ReLU"])
     finally:
