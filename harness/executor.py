@@ -66,6 +66,10 @@ class LocalExecutor:
         return req, self.evaluate(req)
 
     def evaluate(self, req: EvalRequest) -> EvalResult:
+        if req.task.status != "loaded":  # a load error is reported as such, solution file or not
+            return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
+                              rung="static", error=f"task {req.task.status}: {req.task.error}", level=req.task.level,
+                              size_label=req.task.size_label)
         if req.candidate is None:
             return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
                               rung="static", error="no solution file for this task", level=req.task.level,

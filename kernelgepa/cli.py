@@ -49,6 +49,30 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     add_sandbox_args(p)
 
 
+# Exit codes of eval and baseline (README "Exit codes").
+EXIT_OK, EXIT_INFRA, EXIT_USAGE, EXIT_NOT_OK = 0, 1, 2, 3
+
+
+def _add_exit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fail-on-not-ok", action="store_true",
+                   help=f"exit {EXIT_NOT_OK} when any task is not ok (default: only no task loaded or an "
+                        f"infrastructure failure give a non-zero exit)")
+
+
+def _exit_code(args, tasks, n_infra: int, n_not_ok: int) -> int:
+    """Non-zero when nothing was measured, the machinery failed, or (asked for) a task is not ok."""
+    if not any(t.status == "loaded" for t in tasks):
+        print("kernelgepa: error: no task could be loaded (see `kernelgepa tasks`)", file=sys.stderr)
+        return EXIT_USAGE
+    if n_infra:
+        print(f"kernelgepa: error: {n_infra} task(s) not judged: the infrastructure failed", file=sys.stderr)
+        return EXIT_INFRA
+    if n_not_ok and args.fail_on_not_ok:
+        print(f"kernelgepa: {n_not_ok} task(s) not ok (--fail-on-not-ok)", file=sys.stderr)
+        return EXIT_NOT_OK
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kernelgepa", description="Kernel optimization with GEPA: tasks, harness, search.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -62,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--solutions", help="folder with <task>.py solution files "
                                        "(default: the shipped examples for the backend)")
     _add_eval_args(e)
+    _add_exit_args(e)
 
     o = sub.add_parser("optimize", help="GEPA search for fast correct kernels on a batch of tasks")
     _add_task_args(o)
@@ -90,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)
     _add_eval_args(b)
+    _add_exit_args(b)
 
     r = sub.add_parser("report", help="fast_p/speedup tables, plots and one HTML file from optimize runs or "
                                       "eval --json files (several: side-by-side comparison)")
@@ -250,7 +276,7 @@ def cmd_eval(args) -> int:
     if args.json:
         _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
                                 "meta": _meta(ev, args)})
-    return 0
+    return _exit_code(args, tasks, summary["n_infra_error"], sum(1 for r in results if not r.correct))
 
 
 def _summary(results, summarize) -> dict:
@@ -310,7 +336,7 @@ def cmd_baseline(args) -> int:
     print_baselines(rows)
     if args.json:
         _write_json(args.json, {"baselines": rows, "meta": _meta(ev, args)})
-    return 0
+    return _exit_code(args, tasks, 0, sum(1 for r in rows if r["status"] != "ok"))
 
 
 def cmd_optimize(args) -> int:

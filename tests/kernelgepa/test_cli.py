@@ -323,3 +323,48 @@ def test_eval_npu_counts_missing_solutions_and_rejects_bad_tasks_path(tmp_path, 
     util = by_task["add_saturate_int8"]["vector_util"]
     assert util > 0.3 and data["summary"]["mean_vector_util"] == pytest.approx(util / 3)
     assert one_line_usage_error(main(["eval", "--backend", "npu", "--tasks", str(SUITE_DIR)]), capsys.readouterr().err)
+
+
+# ---- exit codes of eval and baseline ----------------------------------------------------------
+def test_eval_with_no_loadable_task_exits_2_and_reports_the_load_error(tmp_path, capsys):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "2_NoModel.py").write_text(MISSING_MODEL)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "2_NoModel.py").write_text("x = 1\n")
+    out_json = tmp_path / "e.json"
+    rc = main(["eval", "--tasks", str(tmp_path / "t"), "--solutions", str(tmp_path / "s"),
+               "--cache-dir", str(tmp_path / "c"), "--json", str(out_json)])
+    assert rc == 2 and "no task could be loaded" in capsys.readouterr().err
+    [r] = json.loads(out_json.read_text())["results"]
+    assert r["status"] == "invalid" and r["error"].startswith("task error:") and "Model" in r["error"]
+
+
+def test_load_error_is_not_reported_as_a_missing_solution(tmp_path):
+    (tmp_path / "t").mkdir()
+    copy(L1 / "1_ReLU.py", tmp_path / "t")
+    (tmp_path / "t" / "2_NoModel.py").write_text(MISSING_MODEL)
+    out_json = tmp_path / "e.json"
+    rc = main(["eval", "--tasks", str(tmp_path / "t"), "--solutions", str(tmp_path),
+               "--cache-dir", str(tmp_path / "c"), "--json", str(out_json)])
+    rows = {r["task"]: r for r in json.loads(out_json.read_text())["results"]}
+    assert rc == 0
+    assert rows["1_ReLU"]["error"] == "no solution file for this task"
+    assert rows["2_NoModel"]["error"].startswith("task error:")
+
+
+def test_fail_on_not_ok_exits_3_when_a_task_is_not_ok(tmp_path, capsys):
+    task = copy(L1 / "1_ReLU.py", tmp_path / "t")
+    argv = ["eval", "--tasks", str(task), "--solutions", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
+    assert main(argv) == 0
+    assert main([*argv, "--fail-on-not-ok"]) == 3
+    assert "1 task(s) not ok" in capsys.readouterr().err
+
+
+def test_infrastructure_failure_exits_1(capsys):
+    from types import SimpleNamespace
+
+    from kernelgepa.cli import EXIT_INFRA, _exit_code
+
+    loaded = [SimpleNamespace(status="loaded")]
+    assert _exit_code(SimpleNamespace(fail_on_not_ok=False), loaded, 1, 1) == EXIT_INFRA == 1
+    assert "infrastructure failed" in capsys.readouterr().err
