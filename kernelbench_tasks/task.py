@@ -185,7 +185,7 @@ def _first_line(e: BaseException) -> str:
 # ---- loading ----------------------------------------------------------------------------------
 def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | None = None) -> Task:
     """Load one task file; never raises for a bad file: the Task carries status and a one-line error."""
-    from kernelbench_tasks.shrink import shrink_overrides
+    from kernelbench_tasks.shrink import footprint_bytes, shrink_overrides
 
     path = Path(path)
     base = dict(name=path.stem, path=path, level=_level_of(path))
@@ -212,14 +212,16 @@ def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | 
             mod = exec_task_module(source, path, overrides)
         stage = "get_inputs"
         inputs = describe_inputs(mod)
-        if shrink_to is not None and sum(_nbytes(s) for s in inputs) > shrink_to:
+        if shrink_to is not None and footprint_bytes(mod)[1] > shrink_to:
             overrides = {**overrides, **shrink_overrides(source, path, overrides, shrink_to)}
             label = f"shrunk:{_human(shrink_to)}" + ("" if label == "default" else f"+{label}")
-            inputs = describe_inputs(exec_task_module(source, path, overrides))
-            have = sum(_nbytes(s) for s in inputs)
+            shrunk = exec_task_module(source, path, overrides)
+            inputs = describe_inputs(shrunk)
+            have = footprint_bytes(shrunk)[1]
             if have > shrink_to:
                 return Task(source=source, status="skipped", overrides=overrides, size_label=label, inputs=inputs,
-                            error=f"inputs are still {_human_approx(have)} after shrinking its size constants "
+                            error=f"its tensors (inputs, weights, outputs, largest temporary) are still "
+                                  f"{_human_approx(have)} after shrinking its size constants "
                                   f"(budget {_human(shrink_to)})", **base)
         tol = getattr(mod, "TOLERANCE", None)
         return Task(source=source, overrides=overrides, size_label=label, inputs=inputs,

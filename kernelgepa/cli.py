@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
+from kernelgepa.cli_cache import add_cache_args, add_cache_parser, apply_cache_max, cmd_cache
 from kernelgepa.cli_index import add_index_parser, cmd_index
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
 
@@ -45,6 +46,7 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
                    help="re-measure reference timings instead of using cached ones")
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
+    add_cache_args(p)
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
     add_sandbox_args(p)
 
@@ -125,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_index_parser(sub)
     add_sandbox_parser(sub)
+    add_cache_parser(sub)
     return ap
 
 
@@ -167,6 +170,7 @@ def _evaluator(args):
 
     if args.trials < 1 or (args.workers or 1) < 1 or (args.threads is not None and args.threads < 1):
         raise UsageError("--trials, --workers and --threads must be positive")
+    apply_cache_max(args, UsageError)
     cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(), compile_baseline=args.compile_baseline,
                      allow_tf32=args.allow_tf32, fresh_baseline=args.fresh_baseline)
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)
@@ -287,6 +291,8 @@ def _summary(results, summarize) -> dict:
     summary["n_interpreted"] = sum(1 for r in results if r.status.value == "interpreted")
     # Lost by the cluster, never judged: counted as not correct (fast_p never rises) and named apart.
     summary["n_infra_error"] = sum(1 for r in results if r.status.value == "infra_error")
+    # Correct, but the speedup's interval is too wide to claim a speed (harness.noise): named apart.
+    summary["n_noisy"] = sum(1 for r in results if r.correct and r.noisy)
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}
@@ -322,11 +328,11 @@ def cmd_baseline(args) -> int:
                     row.update(status=t.status, error=t.error)
                 else:
                     try:
-                        ref = ex.reference(t)  # --fresh-baseline is in the evaluator's config
+                        ref = ex.reference(t, baseline_only=True)  # --fresh-baseline is in the evaluator's config
                         tm = ref.timing
                         row.update(status="ok", baseline_ms=tm.median_ms if tm else None,
                                    spread={"min_ms": tm.min_ms, "max_ms": tm.max_ms, "cv": tm.cv, "reps": tm.reps} if tm else None,
-                                   warnings=ref.warnings)
+                                   noisy=bool(ref.data.get("noisy")), warnings=ref.warnings)
                     except ReferenceFailed as e:
                         row.update(status="error", error=str(e))
                 rows.append(row)
@@ -392,7 +398,8 @@ def cmd_report(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
-               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox}[args.cmd]
+               "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox,
+               "cache": lambda a: cmd_cache(a, UsageError)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:
@@ -402,10 +409,11 @@ def main(argv: list[str] | None = None) -> int:
         print("kernelgepa: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - environment problems (no compiler, sandbox cannot start) get one line
+        from harness.cache import CacheWriteError
         from harness.sandbox.local import SandboxStartError
 
         ray_executor = sys.modules.get("harness.ray_executor")  # loaded (with torch and Ray) only if used
-        known = (SandboxStartError, *([ray_executor.RayExecutorError] if ray_executor else []))
+        known = (SandboxStartError, CacheWriteError, *([ray_executor.RayExecutorError] if ray_executor else []))
         if isinstance(e, known):
             print(f"kernelgepa: error: {e}", file=sys.stderr)
             return 1

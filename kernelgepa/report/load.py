@@ -38,6 +38,7 @@ class TaskRow:
     first_correct_source: str | None = None
     vector_util: float | None = None
     vector_util_kind: str | None = None  # "real" | "estimated" | None (not labelled)
+    noisy: bool = False              # the speedup's 95% interval is too wide to be a speed claim
 
     @property
     def correct(self) -> bool:
@@ -111,7 +112,8 @@ def _row_from_result(task: str, result: dict, level: int | None = None) -> TaskR
     return TaskRow(task=task, level=result.get("level", level), status=result.get("status", "unknown"),
                    speedup=result.get("speedup") if result.get("status") == "ok" else None,
                    baseline_ms=result.get("baseline_ms"), compile_baseline_ms=_compile_ms(result),
-                   kernel_ms=result.get("kernel_ms"), vector_util=util, vector_util_kind=kind)
+                   kernel_ms=result.get("kernel_ms"), vector_util=util, vector_util_kind=kind,
+                   noisy=bool(result.get("noisy")) and result.get("status") == "ok")
 
 
 def load(path: str | Path) -> RunData:
