@@ -71,9 +71,23 @@ class TaskLoadError(Exception):
 
 
 # ---- source-level size constants --------------------------------------------------------------
-def _constant_nodes(source: str) -> dict[str, ast.Constant]:
-    """Module-level int literals bound to names: ``n = 4``, ``h, w = 32, 32``, ``n: int = 4``."""
-    nodes: dict[str, ast.Constant] = {}
+_INT_OPS = {ast.Mult: lambda a, b: a * b, ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+            ast.FloorDiv: lambda a, b: a // b if b else None, ast.LShift: lambda a, b: a << b if 0 <= b < 64 else None}
+
+
+def _int_value(node: ast.expr) -> int | None:
+    """An int literal, or int arithmetic on literals on one line (``2048 * 2``, as KernelBench writes sizes)."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPS and node.lineno == node.end_lineno:
+        a, b = _int_value(node.left), _int_value(node.right)
+        return None if a is None or b is None else _INT_OPS[type(node.op)](a, b)
+    return None
+
+
+def _constant_nodes(source: str) -> dict[str, ast.expr]:
+    """Module-level ints bound to names: ``n = 4``, ``h, w = 32, 32``, ``n: int = 4``, ``n = 2048 * 2``."""
+    nodes: dict[str, ast.expr] = {}
     for node in ast.parse(source).body:
         pairs = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -85,14 +99,14 @@ def _constant_nodes(source: str) -> dict[str, ast.Constant]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             pairs = [(node.target, node.value)]
         for t, v in pairs:
-            if isinstance(t, ast.Name) and isinstance(v, ast.Constant) and type(v.value) is int:
+            if isinstance(t, ast.Name) and _int_value(v) is not None:
                 nodes[t.id] = v
     return nodes
 
 
 def size_constants(source: str) -> dict[str, int]:
     """The problem's size knobs: module-level integer constants."""
-    return {k: v.value for k, v in _constant_nodes(source).items()}
+    return {k: _int_value(v) for k, v in _constant_nodes(source).items()}
 
 
 def apply_overrides(source: str, overrides: dict[str, int]) -> str:

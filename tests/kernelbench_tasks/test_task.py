@@ -661,3 +661,12 @@ def test_shrink_that_cannot_bound_the_output_is_skipped(tmp_path):
     src = TALL_SKINNY.replace("M = 65536", "M = 8").replace("N = 16", "N = 4096")
     t = load_task(write(tmp_path / "t.py", src), shrink_to=1000)  # N stops at 8: 512 B in + 2 x 256 B out
     assert t.status == "skipped" and "outputs" in t.error and "budget" in t.error
+
+
+def test_sizes_written_as_int_arithmetic_are_size_constants(tmp_path):
+    """KernelBench writes sizes as ``N = 2048 * 2``: they shrink like literals, and the rewrite keeps the rest."""
+    src = TALL_SKINNY.replace("M = 65536", "M = 16384 * 4  # rows").replace("N = 16", "N = 8 * 2")
+    assert size_constants(src) == {"M": 65536, "N": 16}
+    assert "M = 512  # rows" in apply_overrides(src, {"M": 512})
+    t = load_task(write(tmp_path / "t.py", src), shrink_to=parse_size("32MB"))
+    assert t.status == "loaded" and t.overrides["M"] < 65536
