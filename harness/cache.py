@@ -23,7 +23,7 @@ from pathlib import Path
 DEFAULT_MAX_BYTES = 5 << 30  # like ccache's default: room for a level's baselines and builds
 MARKER = ".kernelgepa-cache"  # marks a section folder whose subfolders are evictable entries
 SIZE_FILE = ".size"
-IN_USE_S = 600.0  # entries used this recently are never evicted
+IN_USE_S = 3600.0  # entries used this recently are never evicted (longer than a compile plus a run)
 STALE_STAGING_S = 3600.0
 _UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30,
           "T": 1 << 40, "TB": 1 << 40}
