@@ -6,24 +6,28 @@ hidden folder of its own section (same filesystem, so the final rename is atomic
 elsewhere is copied in first) and renamed into place. Each use touches the entry's mtime; after an
 install the least recently used entries are removed until the whole root fits its cap. Entries used
 in the last few minutes are never evicted (a running evaluation may be reading them), so the cap can
-be exceeded by what is in use right now. A full disk or a permission error becomes one
+be exceeded by what is in use right now: entries used in the last minutes, and entries a run holds
+(``hold``: a shared flock the evictor's non-blocking exclusive lock cannot take). A full disk or a permission error becomes one
 ``CacheWriteError`` line, with the staging folder removed and every entry intact.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 5 << 30  # like ccache's default: room for a level's baselines and builds
 MARKER = ".kernelgepa-cache"  # marks a section folder whose subfolders are evictable entries
 SIZE_FILE = ".size"
-IN_USE_S = 3600.0  # entries used this recently are never evicted (longer than a compile plus a run)
+IN_USE_S = 600.0  # entries used this recently are never evicted (between lookup and hold, build and load)
+USE_FILE = ".use"  # shared flock held while a run reads the entry (see ``hold``)
 STALE_STAGING_S = 3600.0
 _UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30,
           "T": 1 << 40, "TB": 1 << 40}
@@ -123,6 +127,35 @@ class BoundedCache:
         except OSError:
             pass
 
+    @staticmethod
+    @contextmanager
+    def hold(entry: Path):
+        """Keep ``entry`` from eviction while a run reads it (any process; released on exit or crash)."""
+        try:
+            fd = os.open(entry / USE_FILE, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError:  # a read-only cache: nothing evicts there
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _held(entry: Path) -> bool:
+        try:
+            fd = os.open(entry / USE_FILE, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+
     def stage(self, section: str) -> Path:
         """A fresh hidden folder in ``section`` to build an entry in (same filesystem as the entry)."""
         try:
@@ -188,7 +221,7 @@ class BoundedCache:
         for e in entries:
             if total <= self.max_bytes:
                 break
-            if e.path in protect or now - e.used < IN_USE_S:
+            if e.path in protect or now - e.used < IN_USE_S or self._held(e.path):
                 continue
             if self._remove(e.path):
                 total -= e.bytes

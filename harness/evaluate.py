@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from harness.backends.base import Backend
 from harness.build import BuildError, Builder, BuildRequest, default_cache_root
+from harness.cache import BoundedCache
 from harness.compare import compare
 from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
@@ -171,16 +173,17 @@ class Evaluator:
         """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
         asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
         job = self.candidate_job(cand, ref, artifacts, n_trials, timed=timed)
-        try:
-            report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
-        finally:
-            session.close()
-        try:
-            if ref is None or session.failure:
-                return report, None
-            return report, self._judge(report, ref, n_trials, task_tol)
-        finally:
-            self.runner.discard(report)
+        with BoundedCache.hold(ref.dir) if ref else nullcontext():  # not evicted while the run reads it
+            try:
+                report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
+            finally:
+                session.close()
+            try:
+                if ref is None or session.failure:
+                    return report, None
+                return report, self._judge(report, ref, n_trials, task_tol)
+            finally:
+                self.runner.discard(report)
 
     def _judge(self, report: JobReport, ref: ReferenceRun, n_trials: int, task_tol: dict | None):
         """None if the run is clean and correct, else (status, rung, error, extra fields)."""

@@ -186,3 +186,17 @@ def test_builds_are_cache_entries_evicted_like_the_rest(tmp_path, monkeypatch):
     age(entry, 3600)
     b.build(BuildRequest(kind="cpp", name="two", sources=(src.replace("one", "two"),)))
     assert not entry.exists()  # the least recently used build went to fit the cap
+
+
+def test_an_entry_a_run_holds_is_not_evicted(tmp_path):
+    store = BoundedCache(tmp_path, max_bytes=1)
+    sec = store.section("ref")
+    store.install(staged(store, "ref", 10 * KiB), sec / "held")
+    age(sec / "held", 3600)
+    with store.hold(sec / "held"):
+        age(sec / "held", 3600)
+        store.trim()
+        assert (sec / "held").is_dir()
+    age(sec / "held", 3600)
+    store.trim()
+    assert not (sec / "held").exists()
