@@ -231,3 +231,15 @@ def test_fresh_baseline_is_measured_once_per_evaluator_not_per_candidate(cache_r
     assert first != old  # re-measured for the first evaluation
     assert ev.evaluate(t, path, sandbox, "cpu").status == Status.OK
     assert measured_file(plain, t) == first  # served from the cache for the second
+
+
+@pytest.mark.parametrize("name, changed", [("slow_reference", "torch.relu"), ("one_thread_reference", "threads")])
+def test_candidate_cannot_slow_the_reference_timed_beside_it(open_eval, sandbox, task, candidate, name, changed):
+    """The reference timed in the candidate's process is used only if torch is as it was before the
+    candidate was imported; otherwise the speedup comes from the separately measured baseline."""
+    r = open_eval.evaluate(task("1_ReLU"), candidate(name), sandbox, "cpu")
+    assert r.status == Status.OK, (r.error, r.messages)
+    [note] = [w for w in r.warnings if "not timed beside the kernel" in w]
+    assert changed in note
+    assert r.baseline.reps != r.kernel.reps or r.baseline_ms < 2  # the separate baseline, not the 5 ms one
+    assert r.speedup < 50  # the honest kernel is about as fast as torch.relu, not 5 ms faster
