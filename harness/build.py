@@ -22,11 +22,11 @@ import re
 import shutil
 import sys
 import sysconfig
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from harness.cache import BoundedCache, write_error
 from harness.messages import parse_ptxas, trim_compiler_output
 
 ARG_TYPES = ("ptr", "int32", "int64", "float32", "float64", "stream")
@@ -114,6 +114,16 @@ class Builder:
         self.link_cuda = link_cuda
         self.timeout_s = timeout_s
         self.isolate = isolate
+        self._store = BoundedCache(self.cache_dir.parent)
+        self._store.section(self.cache_dir.name)
+
+    def entry_key(self, req: BuildRequest) -> str:
+        """The cache key: the request plus what changes its artifact on this builder (GPU arch, and
+        whether CUDA code is linked or compile-only), so a compile-only entry is never served as runnable."""
+        if not req.needs_cuda:
+            return req.key
+        blob = json.dumps({"request": req.key, "arch": self.cuda_arch, "linked": self.link_cuda}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     # ---- public -------------------------------------------------------------------------
     def build(self, req: BuildRequest) -> BuildResult:
@@ -122,41 +132,45 @@ class Builder:
             raise BuildError(f"unknown build kind {req.kind!r}")
         if not re.fullmatch(r"[A-Za-z_]\w{0,63}", req.name):
             raise BuildError(f"extension name must be a C identifier: {req.name!r}")
-        final = self.cache_dir / req.key
+        key = self.entry_key(req)
+        final = self.cache_dir / key
         linked = self.link_cuda or not req.needs_cuda
         hit = self._cached(final)
         if hit:
             return hit
-        lock_path = self.cache_dir / f"{req.key}.lock"
+        lock_path = self.cache_dir / f"{key}.lock"
         with open(lock_path, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process building the same key: wait for it
             hit = self._cached(final)
             if hit:
                 return hit
             t0 = time.perf_counter()
-            tmp = Path(tempfile.mkdtemp(prefix=f".{req.key}.", dir=self.cache_dir))
+            tmp = self._store.stage(self.cache_dir.name)  # same folder as the entry: the rename is atomic
             try:
                 ok, log = self._compile(req, tmp, linked)
                 seconds = time.perf_counter() - t0
                 meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked, "artifact": _artifact_name(req),
+                        "arch": self.cuda_arch if req.needs_cuda else None,
                         "resources": parse_ptxas(log) if req.needs_cuda else []}
                 (tmp / "meta.json").write_text(json.dumps(meta))
                 for p in tmp.rglob("*"):
                     os.chmod(p, 0o755 if p.is_dir() else 0o644)
                 os.chmod(tmp, 0o755)
-                os.replace(tmp, final)
-            finally:
+            except OSError as e:
                 shutil.rmtree(tmp, ignore_errors=True)
+                raise write_error(self.cache_dir, e) from None
+            self._store.install(tmp, final, replace=True)  # we hold the key's lock: what is there is stale
         res = self._cached(final)
         res.cached = False
         return res
 
     # ---- internals ----------------------------------------------------------------------
     def _cached(self, final: Path) -> BuildResult | None:
-        meta_path = final / "meta.json"
-        if not meta_path.exists():
+        try:
+            meta = json.loads((final / "meta.json").read_text())
+        except (OSError, ValueError):
             return None
-        meta = json.loads(meta_path.read_text())
+        self._store.touch(final)
         art = final / meta.get("artifact", "lib.so")
         return BuildResult(ok=meta["ok"], artifact=str(art) if meta["ok"] and art.exists() else None,
                            log=meta["log"], seconds=meta["seconds"], cached=True,

@@ -40,10 +40,11 @@ class TimingConfig:
     max_reps: int = 100
     target_s: float = 0.5
     audits: int = 3
+    max_s: float = 3.0  # keep sampling while the estimate is noisy, up to this long (harness/worker/timing.py)
 
     def to_dict(self) -> dict:
         return dict(warmup=self.warmup, min_reps=self.min_reps, max_reps=self.max_reps,
-                    target_s=self.target_s, audits=self.audits)
+                    target_s=self.target_s, audits=self.audits, max_s=self.max_s)
 
 
 @dataclass

@@ -36,7 +36,7 @@ class Executor(Protocol):
 
     def evaluate_one(self, req: EvalRequest) -> tuple[EvalRequest, EvalResult]: ...
 
-    def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun: ...
+    def reference(self, task: Task, *, fresh: bool = False, baseline_only: bool = False) -> ReferenceRun: ...
 
     def close(self) -> None: ...
 
@@ -66,16 +66,20 @@ class LocalExecutor:
         return req, self.evaluate(req)
 
     def evaluate(self, req: EvalRequest) -> EvalResult:
+        if getattr(req.task, "status", "loaded") != "loaded":  # a load error is reported as such, with or without a solution
+            return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
+                              rung="static", error=f"task {req.task.status}: {req.task.error}", level=req.task.level,
+                              size_label=req.task.size_label)
         if req.candidate is None:
             return EvalResult(task=req.task.name, backend=self.evaluator.backend.name, status=Status.INVALID,
                               rung="static", error="no solution file for this task", level=req.task.level,
                               size_label=req.task.size_label)
         return self.evaluator.evaluate(req.task, req.candidate, self._sandbox(), self.devices)
 
-    def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun:
+    def reference(self, task: Task, *, fresh: bool = False, baseline_only: bool = False) -> ReferenceRun:
         """Run (or fetch from cache) the task's reference on a leased device: the baseline."""
         with self.devices.lease() as device:
-            return self.evaluator.reference(task, self._sandbox(), device, fresh=fresh)
+            return self.evaluator.reference(task, self._sandbox(), device, fresh=fresh, baseline_only=baseline_only)
 
     def map(self, requests: Iterable[EvalRequest]) -> Iterator[tuple[EvalRequest, EvalResult]]:
         return stream(self.evaluate, requests, self._workers)

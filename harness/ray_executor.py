@@ -73,8 +73,8 @@ class EvalWorker:
         res.node = self.node
         return res
 
-    def reference(self, task: Task, fresh: bool) -> ReferenceRun:
-        return self.local.reference(self._local_task(task), fresh=fresh)
+    def reference(self, task: Task, fresh: bool, baseline_only: bool = False) -> ReferenceRun:
+        return self.local.reference(self._local_task(task), fresh=fresh, baseline_only=baseline_only)
 
     def close(self) -> None:
         self.local.close()
@@ -197,8 +197,8 @@ class RayExecutor:
         source = _read_source(req.candidate)
         return self._call(lambda a: a.evaluate.remote(req, source), req.task)
 
-    def reference(self, task: Task, *, fresh: bool = False) -> ReferenceRun:
-        res = self._call(lambda a: a.reference.remote(task, fresh), task)
+    def reference(self, task: Task, *, fresh: bool = False, baseline_only: bool = False) -> ReferenceRun:
+        res = self._call(lambda a: a.reference.remote(task, fresh, baseline_only), task)
         if isinstance(res, EvalResult):  # the reference never finished on any worker
             raise RayExecutorError(f"{task.name}: {res.error}")
         return res

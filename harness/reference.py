@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import torch
 
+from harness.cache import BoundedCache
 from harness.compare import degenerate_reasons
 from harness.config import EvalConfig
 from harness.jobs import JobReport, JobRunner
+from harness.noise import baseline_is_noisy
 from harness.result import Timing
 from harness.sandbox import Sandbox
 from harness.tensorio import decode, flatten
@@ -35,6 +35,14 @@ class ReferenceFailed(Exception):
 class ReferenceRun:
     dir: Path
     data: dict
+    task: Task | None = None
+
+    def task_job(self, timed: bool) -> dict:
+        """What a candidate job needs to regenerate the trial inputs (harness.worker.inputs) and, when
+        timed, to time this reference beside the kernel (harness.worker.twin)."""
+        if self.task is None:
+            return {}
+        return {"interleave": timed, "task_path": str(self.task.path.resolve()), "overrides": self.task.overrides}
 
     @property
     def timing(self) -> Timing | None:
@@ -52,11 +60,30 @@ class ReferenceRun:
         return flatten(decode(self.data["trials"][trial]["outputs"], self.dir))
 
     @property
+    def has_outputs(self) -> bool:
+        return self.data.get("outputs_kept", True)
+
+    @property
     def output_bytes(self) -> int:
         return sum(o.numel() * o.element_size() for o in self.outputs(0))
 
 
-_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "sandbox/local.py", "sandbox/forkserver.py")
+def drop_outputs(run: ReferenceRun) -> None:
+    """Keep only what a baseline needs: the timing and seeds, not the trials' tensors."""
+    for trial in run.data["trials"]:
+        for spec in flatten_specs(trial.pop("outputs", None)) + flatten_specs(trial.pop("inputs", None)):
+            run.dir.joinpath(spec["file"]).unlink(missing_ok=True)
+    run.data["outputs_kept"] = False
+
+
+def flatten_specs(spec) -> list[dict]:
+    if isinstance(spec, dict) and spec.get("t") in ("list", "tuple"):
+        return [s for item in spec["items"] for s in flatten_specs(item)]
+    return [spec] if isinstance(spec, dict) and spec.get("t") == "tensor" else []
+
+
+_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "sandbox/local.py",
+                     "sandbox/forkserver.py")
 
 
 @cache
@@ -79,31 +106,47 @@ def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: st
     return f"{task.name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 
+def _cached(final: Path, task: Task) -> ReferenceRun | None:
+    try:
+        return ReferenceRun(final, json.loads(final.joinpath("reference.json").read_text()), task)
+    except (OSError, ValueError):
+        return None
+
+
 def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunner, cache_root: Path,
                   device: str, device_name: str, seeds: list[int], *, timed: bool = True,
-                  fresh: bool = False) -> ReferenceRun:
-    final = cache_root / "ref" / reference_key(task, cfg, seeds, device_name, timed)
-    if final.joinpath("reference.json").exists() and not fresh:
-        return ReferenceRun(final, json.loads(final.joinpath("reference.json").read_text()))
+                  fresh: bool = False, outputs: bool = True, reuse_noisy: bool = True) -> ReferenceRun:
+    """The cached reference run, else a new one (installed in the bounded cache). ``outputs`` False:
+    only the baseline timing is wanted, so the trial tensors are not stored; a later run that needs
+    them computes them and keeps the cached timing. A noisy timing is stored flagged; it is reused only
+    with ``reuse_noisy`` (an evaluation, whose speedup comes from the reference timed beside the kernel)."""
+    store = BoundedCache(cache_root)
+    final = store.section("ref") / reference_key(task, cfg, seeds, device_name, timed)
+    cached = None if fresh else _cached(final, task)
+    reusable_timing = bool(cached and cached.timing and (reuse_noisy or not cached.data.get("noisy")))
+    if cached and (reusable_timing or not timed) and (cached.has_outputs or not outputs):
+        store.touch(final)
+        return cached
+    measure = timed and not reusable_timing
     job = {"role": "reference", "device": device, "threads": cfg.threads, "allow_tf32": cfg.allow_tf32,
            "task_path": str(task.path.resolve()), "overrides": task.overrides, "seeds": seeds,
-           "model_seed": cfg.seed, "time": timed, "timing": cfg.timing.to_dict(),
-           "compile_baseline": cfg.compile_baseline}
+           "model_seed": cfg.seed, "time": measure, "timing": cfg.timing.to_dict(),
+           "compile_baseline": cfg.compile_baseline and measure}
     report = runner.run(sandbox, job, cfg.phase_timeouts())
-    failure = report.failure()
-    if failure:
-        runner.discard(report)
-        raise ReferenceFailed(report, f"reference Model failed: {failure[2]}")
-    data = report.result
-    run = ReferenceRun(report.job_dir / "out", data)
-    data["degenerate"] = degenerate_reasons([run.outputs(k) for k in range(len(seeds))])
-    (run.dir / "reference.json").write_text(json.dumps(data))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        shutil.rmtree(final, ignore_errors=True)
     try:
-        os.replace(run.dir, final)
-    except OSError:  # another worker cached the same reference first: use theirs
-        pass
-    runner.discard(report)
-    return ReferenceRun(final, data)
+        failure = report.failure()
+        if failure:
+            raise ReferenceFailed(report, f"reference Model failed: {failure[2]}")
+        data = report.result
+        run = ReferenceRun(report.job_dir / "out", data, task)
+        data["degenerate"] = degenerate_reasons([run.outputs(k) for k in range(len(seeds))])
+        if not measure and cached:
+            data.update(timing=cached.data.get("timing"), compile_timing=cached.data.get("compile_timing"))
+        data["noisy"] = bool(timed and baseline_is_noisy(data.get("timing")))
+        if not outputs:
+            drop_outputs(run)
+        (run.dir / "reference.json").write_text(json.dumps(data))
+        store.install(run.dir, final, replace=True)
+        return ReferenceRun(final, data, task)
+    finally:
+        runner.discard(report)

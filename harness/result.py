@@ -78,6 +78,9 @@ class EvalResult:
     baseline: Timing | None = None
     compile_baseline: Timing | None = None
     speedup: float | None = None
+    # 95% interval of the speedup, and whether it is too wide to be a speed claim (harness.noise).
+    speedup_ci: list[float] | None = None
+    noisy: bool = False
     compile_s: float | None = None
     wall_s: float | None = None
     resources: list[dict] = field(default_factory=list)

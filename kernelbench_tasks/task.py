@@ -73,9 +73,23 @@ class TaskLoadError(Exception):
 
 
 # ---- source-level size constants --------------------------------------------------------------
-def _constant_nodes(source: str) -> dict[str, ast.Constant]:
-    """Module-level int literals bound to names: ``n = 4``, ``h, w = 32, 32``, ``n: int = 4``."""
-    nodes: dict[str, ast.Constant] = {}
+_INT_OPS = {ast.Mult: lambda a, b: a * b, ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+            ast.FloorDiv: lambda a, b: a // b if b else None, ast.LShift: lambda a, b: a << b if 0 <= b < 64 else None}
+
+
+def _int_value(node: ast.expr) -> int | None:
+    """An int literal, or int arithmetic on literals on one line (``2048 * 2``, as KernelBench writes sizes)."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPS and node.lineno == node.end_lineno:
+        a, b = _int_value(node.left), _int_value(node.right)
+        return None if a is None or b is None else _INT_OPS[type(node.op)](a, b)
+    return None
+
+
+def _constant_nodes(source: str) -> dict[str, ast.expr]:
+    """Module-level ints bound to names: ``n = 4``, ``h, w = 32, 32``, ``n: int = 4``, ``n = 2048 * 2``."""
+    nodes: dict[str, ast.expr] = {}
     for node in ast.parse(source).body:
         pairs = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -87,14 +101,14 @@ def _constant_nodes(source: str) -> dict[str, ast.Constant]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             pairs = [(node.target, node.value)]
         for t, v in pairs:
-            if isinstance(t, ast.Name) and isinstance(v, ast.Constant) and type(v.value) is int:
+            if isinstance(t, ast.Name) and _int_value(v) is not None:
                 nodes[t.id] = v
     return nodes
 
 
 def size_constants(source: str) -> dict[str, int]:
     """The problem's size knobs: module-level integer constants."""
-    return {k: v.value for k, v in _constant_nodes(source).items()}
+    return {k: _int_value(v) for k, v in _constant_nodes(source).items()}
 
 
 def apply_overrides(source: str, overrides: dict[str, int]) -> str:
@@ -203,7 +217,7 @@ def _first_line(e: BaseException) -> str:
 # ---- loading ----------------------------------------------------------------------------------
 def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | None = None) -> Task:
     """Load one task file; never raises for a bad file: the Task carries status and a one-line error."""
-    from kernelbench_tasks.shrink import shrink_overrides
+    from kernelbench_tasks.shrink import footprint_bytes, shrink_overrides
 
     path = Path(path)
     base = dict(name=path.stem, path=path, level=_level_of(path))
@@ -230,15 +244,16 @@ def load_task(path: str | Path, *, profile: str | None = None, shrink_to: int | 
             mod = exec_task_module(source, path, overrides)
         stage = "get_inputs"
         inputs = describe_inputs(mod)
-        if shrink_to is not None and sum(_nbytes(s) for s in inputs) > shrink_to:
+        if shrink_to is not None and footprint_bytes(mod)[1] > shrink_to:
             overrides = {**overrides, **shrink_overrides(source, path, overrides, shrink_to)}
             label = f"shrunk:{_human(shrink_to)}" + ("" if label == "default" else f"+{label}")
-            mod = exec_task_module(source, path, overrides)
-            inputs = describe_inputs(mod)
-            have = sum(_nbytes(s) for s in inputs)
+            shrunk = exec_task_module(source, path, overrides)
+            inputs = describe_inputs(shrunk)
+            have = footprint_bytes(shrunk)[1]
             if have > shrink_to:
                 return Task(source=source, status="skipped", overrides=overrides, size_label=label, inputs=inputs,
-                            error=f"inputs are still {_human_approx(have)} after shrinking its size constants "
+                            error=f"its tensors (inputs, weights, outputs, largest temporary) are still "
+                                  f"{_human_approx(have)} after shrinking its size constants "
                                   f"(budget {_human(shrink_to)})", **base)
         tol = getattr(mod, "TOLERANCE", None)
         init_args, parameters = describe_model(mod)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli_check import add_check_parser, add_rules_args, cmd_check
+from kernelgepa.cli_cache import add_cache_args, add_cache_parser, apply_cache_max, cmd_cache
 from kernelgepa.cli_index import add_index_parser, cmd_index
 from kernelgepa.cli_prompts import add_prompts_parser, cmd_prompts
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
@@ -47,9 +48,34 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
                    help="re-measure reference timings instead of using cached ones")
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
+    add_cache_args(p)
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
     add_rules_args(p)
     add_sandbox_args(p)
+
+
+# Exit codes of eval and baseline (README "Exit codes").
+EXIT_OK, EXIT_INFRA, EXIT_USAGE, EXIT_NOT_OK = 0, 1, 2, 3
+
+
+def _add_exit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fail-on-not-ok", action="store_true",
+                   help=f"exit {EXIT_NOT_OK} when any task is not ok (default: only no task loaded or an "
+                        f"infrastructure failure give a non-zero exit)")
+
+
+def _exit_code(args, tasks, n_infra: int, n_not_ok: int) -> int:
+    """Non-zero when nothing was measured, the machinery failed, or (asked for) a task is not ok."""
+    if not any(t.status == "loaded" for t in tasks):
+        print("kernelgepa: error: no task could be loaded (see `kernelgepa tasks`)", file=sys.stderr)
+        return EXIT_USAGE
+    if n_infra:
+        print(f"kernelgepa: error: {n_infra} task(s) not judged: the infrastructure failed", file=sys.stderr)
+        return EXIT_INFRA
+    if n_not_ok and args.fail_on_not_ok:
+        print(f"kernelgepa: {n_not_ok} task(s) not ok (--fail-on-not-ok)", file=sys.stderr)
+        return EXIT_NOT_OK
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--solutions", help="folder with <task>.py solution files "
                                        "(default: the shipped examples for the backend)")
     _add_eval_args(e)
+    _add_exit_args(e)
 
     o = sub.add_parser("optimize", help="GEPA search for fast correct kernels on a batch of tasks")
     _add_task_args(o)
@@ -99,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)
     _add_eval_args(b)
+    _add_exit_args(b)
 
     r = sub.add_parser("report", help="fast_p/speedup tables, plots and one HTML file from optimize runs or "
                                       "eval --json files (several: side-by-side comparison)")
@@ -110,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_parser(sub)
     add_sandbox_parser(sub)
     add_prompts_parser(sub)
+    add_cache_parser(sub)
     return ap
 
 
@@ -152,6 +181,7 @@ def _evaluator(args):
 
     if args.trials < 1 or (args.workers or 1) < 1 or (args.threads is not None and args.threads < 1):
         raise UsageError("--trials, --workers and --threads must be positive")
+    apply_cache_max(args, UsageError)
     try:
         cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
                          compile_baseline=args.compile_baseline, allow_tf32=args.allow_tf32,
@@ -266,7 +296,7 @@ def cmd_eval(args) -> int:
     if args.json:
         _write_json(args.json, {"results": [r.to_dict() for r in results], "summary": summary,
                                 "meta": _meta(ev, args)})
-    return 0
+    return _exit_code(args, tasks, summary["n_infra_error"], sum(1 for r in results if not r.correct))
 
 
 def _summary(results, summarize) -> dict:
@@ -281,6 +311,8 @@ def _summary(results, summarize) -> dict:
     # correct kernel used any (the two add up to fast_p).
     summary["n_uses_torch_ops"] = sum(1 for r in results if r.correct and r.torch_ops)
     summary["fast_p_pure"] = summarize([(r.correct and not r.torch_ops, r.speedup) for r in results])["fast_p"]
+    # Correct, but the speedup's interval is too wide to claim a speed (harness.noise): named apart.
+    summary["n_noisy"] = sum(1 for r in results if r.correct and r.noisy)
     if len(labels) > 1:  # never mix numbers measured at different sizes into one figure silently
         summary["by_size_label"] = {lab: summarize([(r.correct, r.speedup) for r in results if r.size_label == lab])
                                     for lab in labels}
@@ -316,11 +348,11 @@ def cmd_baseline(args) -> int:
                     row.update(status=t.status, error=t.error)
                 else:
                     try:
-                        ref = ex.reference(t)  # --fresh-baseline is in the evaluator's config
+                        ref = ex.reference(t, baseline_only=True)  # --fresh-baseline is in the evaluator's config
                         tm = ref.timing
                         row.update(status="ok", baseline_ms=tm.median_ms if tm else None,
                                    spread={"min_ms": tm.min_ms, "max_ms": tm.max_ms, "cv": tm.cv, "reps": tm.reps} if tm else None,
-                                   warnings=ref.warnings)
+                                   noisy=bool(ref.data.get("noisy")), warnings=ref.warnings)
                     except ReferenceFailed as e:
                         row.update(status="error", error=str(e))
                 rows.append(row)
@@ -330,7 +362,7 @@ def cmd_baseline(args) -> int:
     print_baselines(rows)
     if args.json:
         _write_json(args.json, {"baselines": rows, "meta": _meta(ev, args)})
-    return 0
+    return _exit_code(args, tasks, 0, sum(1 for r in rows if r["status"] != "ok"))
 
 
 def cmd_optimize(args) -> int:
@@ -389,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"tasks": cmd_tasks, "eval": cmd_eval, "baseline": cmd_baseline, "optimize": cmd_optimize,
                "report": cmd_report, "index": lambda a: cmd_index(a, UsageError), "sandbox": cmd_sandbox,
-               "prompts": lambda a: cmd_prompts(a, UsageError), "check": lambda a: cmd_check(a, _write_json)}[args.cmd]
+               "prompts": lambda a: cmd_prompts(a, UsageError), "check": lambda a: cmd_check(a, _write_json),
+               "cache": lambda a: cmd_cache(a, UsageError)}[args.cmd]
     try:
         return handler(args)
     except UsageError as e:
@@ -399,10 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         print("kernelgepa: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - environment problems (no compiler, sandbox cannot start) get one line
+        from harness.cache import CacheWriteError
         from harness.sandbox.local import SandboxStartError
 
         ray_executor = sys.modules.get("harness.ray_executor")  # loaded (with torch and Ray) only if used
-        known = (SandboxStartError, *([ray_executor.RayExecutorError] if ray_executor else []))
+        known = (SandboxStartError, CacheWriteError, *([ray_executor.RayExecutorError] if ray_executor else []))
         if isinstance(e, known):
             print(f"kernelgepa: error: {e}", file=sys.stderr)
             return 1

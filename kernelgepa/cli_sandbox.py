@@ -34,6 +34,21 @@ def cmd_sandbox(args) -> int:
     return 0
 
 
+def ensure_image(client, image: str) -> None:
+    """The image must exist; our own default image is built on first use (a local import, no download)."""
+    from harness.sandbox.client import SandboxStartError
+    from harness.sandbox.docker import build_host_image, image_labels
+    from kernelgepa.tables import console
+
+    try:
+        image_labels(client, image)
+    except SandboxStartError:
+        if image != DEFAULT_IMAGE:
+            raise
+        console.print(f"building the sandbox image {image} (first use, no download)", highlight=False)
+        build_host_image(image, client)
+
+
 def sandbox_factory(ev, args, threads: int) -> Callable[[], Sandbox]:
     """One new sandbox per executor worker. For Docker, the engine and image are checked now (one line
     if missing), and the folders jobs will name are mounted up front so containers are not restarted."""
@@ -41,9 +56,9 @@ def sandbox_factory(ev, args, threads: int) -> Callable[[], Sandbox]:
         from harness.sandbox.local import LocalProcessSandbox
 
         return lambda: LocalProcessSandbox(threads=threads)
-    from harness.sandbox.docker import DockerSandbox, connect, image_labels
+    from harness.sandbox.docker import DockerSandbox, connect
 
-    image_labels(connect(), args.docker_image)
+    ensure_image(connect(), args.docker_image)
     tasks = Path(args.tasks).resolve()
     paths = [ev.cache_root, tasks if tasks.is_dir() else tasks.parent]
     if getattr(args, "solutions", None):

@@ -46,6 +46,14 @@ def print_tasks(tasks) -> None:
     console.print(t)
 
 
+def speedup_cell(r) -> str:
+    """The speedup with its 95% interval, flagged when the interval is too wide to be a claim."""
+    if not r.speedup:
+        return "-"
+    ci = f" ({r.speedup_ci[0]:.2f}-{r.speedup_ci[1]:.2f})" if r.speedup_ci else ""
+    return f"{r.speedup:.2f}x{ci}" + (" [yellow]noisy[/]" if r.noisy else "")
+
+
 def print_results(results, summary: dict) -> None:
     rules = summary.get("rules")
     t = Table(title=f"evaluation (rules: {rules}" + (f", tolerance {summary['tolerance']:g})" if summary.get("tolerance")
@@ -56,8 +64,7 @@ def print_results(results, summary: dict) -> None:
         uses = f"uses PyTorch ops: {', '.join(r.torch_ops[:4])}" if r.correct and r.torch_ops else ""
         note = r.error or "; ".join([uses, *r.warnings] if uses else r.warnings) or ""
         t.add_row(str(r.level or "-"), r.task, f"[{_STATUS_STYLE.get(r.status.value, 'red')}]{r.status.value}",
-                  _fmt(r.baseline_ms), _fmt(r.kernel_ms), _fmt(r.speedup, ".2f") + ("x" if r.speedup else ""),
-                  _fmt(r.compile_s, ".1f"), note[:160])
+                  _fmt(r.baseline_ms), _fmt(r.kernel_ms), speedup_cell(r), _fmt(r.compile_s, ".1f"), note[:160])
     console.print(t)
     fp = fast_p_line(summary["fast_p"])
     gm = summary["geomean_speedup"]
@@ -65,6 +72,8 @@ def print_results(results, summary: dict) -> None:
     note = f"  ({interpreted} more correct under an interpreter, not timed)" if interpreted else ""
     if summary.get("n_infra_error"):
         note += f"  ({summary['n_infra_error']} not evaluated: infrastructure failure, run them again)"
+    if summary.get("n_noisy"):
+        note += f"  ({summary['n_noisy']} with noisy timings: their speedups are not speed claims)"
     console.print(f"[bold]{summary['n_correct']}/{summary['n_tasks']} correct[/]{note}  {fp}  "
                   f"geomean speedup (correct tasks) = {_fmt(gm, '.2f')}  sizes: {', '.join(summary['size_labels'])}")
     if summary.get("n_uses_torch_ops"):
@@ -100,7 +109,8 @@ def print_baselines(rows: list[dict]) -> None:
         s = r.get("spread") or {}
         t.add_row(str(r.get("level") or "-"), r["name"], r["status"], _fmt(r.get("baseline_ms")), _fmt(s.get("min_ms")),
                   _fmt(s.get("max_ms")), _fmt(s.get("cv"), ".2f"), str(s.get("reps", "-")),
-                  (r.get("error") or "; ".join(r.get("warnings") or []))[:120])
+                  ("noisy (median not known to 10%; not cached for reuse) " if r.get("noisy") else "")
+                  + (r.get("error") or "; ".join(r.get("warnings") or []))[:120])
     console.print(t)
 
 

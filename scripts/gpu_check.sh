@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One-command GPU check for a leased CUDA machine (H100/H200): everything GPU-only that has landed.
-#   bash scripts/gpu_check.sh [tests|eval|bench|all]   # default all; results under ${OUT:-/tmp/kgepa-gpu}
+#   bash scripts/gpu_check.sh [tests|eval|bench|diag|all]   # default all; results under ${OUT:-/tmp/kgepa-gpu}
+# diag: scripts/gpu_diagnose.py - proxy variables, package versions, the requests the mock model received,
+# each kernel the search stored with its status and error, and the same kernels through eval (same cache).
 # Uses the machine's python3 (which has torch with CUDA); the repo is put on PYTHONPATH. On an offline
 # machine, wheels of what it lacks (litellm, bm25s, PyStemmer...) placed in .whl/ are installed to a
 # private target first. Prints device facts, runs the GPU-marked tests, evaluates the CUDA examples (native
@@ -57,6 +59,9 @@ if $py -c "import docker; docker.from_env().ping()" 2>/dev/null; then
   $py -m kernelgepa.cli eval --backend cuda --profile gpu --sandbox docker --solutions kernelbench_tasks/examples/cuda \
       --json "$OUT/eval_cuda_docker.json" 2>&1 | tee "$OUT/eval_cuda_docker.log" || status=1
 fi
+fi
+if want diag; then
+$py scripts/gpu_diagnose.py --backend cuda --out "$OUT/diagnose" 2>&1 | tee "$OUT/diagnose.log" || status=1
 fi
 if want bench; then
 $py -m pytest benchmarks/test_gpu_timing.py benchmarks/test_compile_latency.py -q -s -p no:cacheprovider 2>&1 \

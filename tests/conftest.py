@@ -26,7 +26,7 @@ requires_npueval = pytest.mark.skipif(not NPUEVAL.is_file(), reason=f"NPUEval da
 
 
 def fast_config(**kw) -> EvalConfig:
-    base = dict(trials=3, threads=2, timing=TimingConfig(warmup=2, min_reps=5, max_reps=30, target_s=0.1, audits=2),
+    base = dict(trials=3, threads=2, timing=TimingConfig(warmup=2, min_reps=5, max_reps=30, target_s=0.1, audits=2, max_s=0.5),
                 run_timeout_s=60, load_timeout_s=60)
     base.update(kw)
     return EvalConfig(**base)

@@ -18,7 +18,9 @@ from harness.tensorio import decode, encode, flatten
 from harness.worker import ablation, cupy_support, hooks, triton_support
 from harness.worker import guards
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
+from harness.worker.inputs import load_trial_inputs
 from harness.worker.timing import measure
+from harness.worker.twin import ReferenceTwin
 
 _SETTLE_S = 0.01
 
@@ -102,11 +104,22 @@ def _ablation_run(model, buffers: list, values: list, device: torch.device, out_
 def run_candidate(job: dict, jd: Path, markers) -> dict:
     from harness.worker.main import use_device
 
+    # Trial inputs and the reference to time beside the candidate: ready before any candidate code runs.
+    host_sets = load_trial_inputs(job, Path(job["ref_dir"])) if job.get("ref_dir") and not job.get("compile_only") \
+        else []
+    twin, twin_error = None, None
+    if job.get("time") and job.get("interleave"):
+        try:
+            twin = ReferenceTwin(job)
+        except Exception as e:  # noqa: BLE001 - the task's own code: fall back to the separate baseline
+            twin_error = [f"nothing: the reference could not be built here ({type(e).__name__}: {e})"[:200]]
     mod = _load(job, jd, markers)
     if mod is None:
         return {}
     # Kernels are built: only now take a device (the parent leases it until this job ends).
     device = use_device(job.get("device") or json.loads(markers.request("device"))["device"])
+    if twin is not None:
+        twin.to(device)
     ref_dir = Path(job["ref_dir"])
     ref = json.loads((ref_dir / "reference.json").read_text())
     out_dir = jd / "out"
@@ -119,7 +132,8 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
     model = model_cls(*init).to(device)
     check = _Checker(device)
     exempt = triton_support.bookkeeping_callers()
-    trial_sets = [decode(t["inputs"], ref_dir, str(device)) for t in ref["trials"][: job["n_trials"]]]
+    trial_sets = [[x.to(device) if isinstance(x, torch.Tensor) else x for x in values] for values in host_sets]
+    del host_sets
     buffers = [x.clone() if isinstance(x, torch.Tensor) else x for x in trial_sets[0]]
     out_bytes = int(job.get("expected_out_bytes", 0))
     specs = []
@@ -176,7 +190,14 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
                 audits.append({"rep": i, "trial": set_idx,
                                "outputs": encode([o.detach().clone() for o in outs], out_dir, f"audit{i}")})
 
-            result["timing"] = measure(model, buffers, trial_sets, device, job["timing"], markers.mark, audit)
+            tampering = twin.tampering() if twin is not None else (twin_error or [])
+            use_twin = twin is not None and not tampering
+            result["timing"] = measure(model, buffers, trial_sets, device, job["timing"], markers.mark, audit,
+                                       reference=twin if use_twin else None)
+            tampering = tampering or (twin.tampering() if use_twin else [])
+            if tampering:  # the in-process reference times are not the reference's own: not used
+                result["timing"].pop("reference", None)
+                result["twin_refused"] = tampering[:8]
             result["audits"] = audits
         # After timing, when there is any: its calls add ops and may settle more autotune choices.
         result["ops"] = sorted(check.ops)

@@ -7,6 +7,7 @@ import torch
 
 from harness.tensorio import encode, flatten
 from harness.worker.guards import OpRecorder
+from harness.worker.inputs import generate, record
 from harness.worker.timing import measure
 
 
@@ -26,9 +27,8 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
     trials, host_sets, ops = [], [], set()
     with torch.no_grad():
         for k, seed in enumerate(job["seeds"]):
-            torch.manual_seed(seed)
-            inputs = list(mod.get_inputs())
-            in_spec = encode(inputs, out_dir, f"t{k}_in")
+            inputs = generate(mod, seed)
+            stored = record(mod, seed, inputs, out_dir, f"t{k}_in")
             dev_inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in inputs]
             host_sets.append(dev_inputs)
             with OpRecorder() as rec:
@@ -37,7 +37,7 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
             if k == 0:  # one forward's ops, counted: what a kernelbench-rules candidate must replace some of
                 op_counts = dict(rec.counts)
             outs = [o.detach() for o in flatten(out)]
-            trials.append({"seed": seed, "inputs": in_spec, "outputs": encode(outs, out_dir, f"t{k}_out")})
+            trials.append({"seed": seed, **stored, "outputs": encode(outs, out_dir, f"t{k}_out")})
         result = {"init": init_spec, "trials": trials, "ops": sorted(ops), "op_counts": op_counts}
         if job.get("time"):
             markers.enter("timing")

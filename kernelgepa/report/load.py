@@ -40,6 +40,7 @@ class TaskRow:
     vector_util: float | None = None
     vector_util_kind: str | None = None  # "real" | "estimated" | None (not labelled)
     torch_ops: list[str] = field(default_factory=list)  # PyTorch compute ops the best kernel kept (kernelbench rules)
+    noisy: bool = False              # the speedup's 95% interval is too wide to be a speed claim
 
     @property
     def correct(self) -> bool:
@@ -115,7 +116,8 @@ def _row_from_result(task: str, result: dict, level: int | None = None) -> TaskR
                    speedup=result.get("speedup") if result.get("status") == "ok" else None,
                    baseline_ms=result.get("baseline_ms"), compile_baseline_ms=_compile_ms(result),
                    kernel_ms=result.get("kernel_ms"), vector_util=util, vector_util_kind=kind,
-                   torch_ops=list(result.get("torch_ops") or []))
+                   torch_ops=list(result.get("torch_ops") or []),
+                   noisy=bool(result.get("noisy")) and result.get("status") == "ok")
 
 
 def load(path: str | Path) -> RunData:

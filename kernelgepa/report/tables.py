@@ -78,14 +78,15 @@ def summary_table(run: RunData) -> Table:
 
 def task_table(run: RunData) -> Table:
     """One row per task: verdict, timings, and what it cost the search to get there."""
-    headers = ["level", "task", "status", "eager ms", "torch.compile ms", "best kernel ms", "speedup"]
-    formats = ["", "", "", ".4f", ".4f", ".4f", ".2f"]
+    headers = ["level", "task", "status", "eager ms", "torch.compile ms", "best kernel ms", "speedup", "timing"]
+    formats = ["", "", "", ".4f", ".4f", ".4f", ".2f", ""]
     if run.kind == "run":
         headers += ["attempts (task)", "rollouts to best", "$ to best", "strategy"]
         formats += ["d", "d", ".4f", ""]
     rows = []
     for t in run.tasks:
-        row = [t.level, t.task, t.status, t.baseline_ms, t.compile_baseline_ms, t.kernel_ms, t.speedup]
+        row = [t.level, t.task, t.status, t.baseline_ms, t.compile_baseline_ms, t.kernel_ms, t.speedup,
+               "noisy" if t.noisy else ""]
         if run.kind == "run":
             strat = f"#{t.strategy_id} {t.strategy_label}" if t.strategy_id is not None else None
             row += [t.attempts, t.rollouts_to_best, t.usd_to_best, strat]
@@ -93,6 +94,7 @@ def task_table(run: RunData) -> Table:
     caption = ("speedup = eager ms / kernel ms of the best correct kernel. rollouts to best: kernels evaluated in "
                "the whole run up to and including it; $ to best: LLM dollars spent by then (0 for cached or "
                "unpriced models).") if run.kind == "run" else "speedup = eager ms / kernel ms."
+    caption += (" timing noisy: the speedup's 95% interval reaches beyond +-10%, so it is not a speed claim.")
     return Table(f"{run.name}: per task", headers, rows, formats, caption)
 
 

@@ -151,8 +151,9 @@ def test_adversarial_candidates_get_the_local_sandboxs_verdict(name, task_name, 
 def test_honest_kernel_is_ok_with_a_measured_speedup(evaluators, docker_sandbox, task):
     r = evaluators["gated"].evaluate(task("5_Softmax"), EXAMPLES_DIR / "cpu" / "5_Softmax.py", docker_sandbox, "cpu")
     assert r.status == Status.OK and r.rung == "timing", (r.error, r.messages)
-    assert r.kernel.reps >= 5 and r.baseline.reps >= 5
-    assert r.speedup == pytest.approx(r.baseline.median_ms / r.kernel.median_ms) and 0.05 < r.speedup < 50
+    assert r.kernel.reps >= 5 and r.baseline.reps == r.kernel.reps  # the reference timed beside it, in the container
+    lo, hi = r.speedup_ci
+    assert lo <= r.speedup <= hi and (0.05 < r.speedup < 50 or r.noisy)
     iso = r.sandbox
     assert iso["container"] == IMAGE and iso["read_only_root"] and iso["network_isolated"] and iso["caps_dropped"]
     assert docker_sandbox.restarts == 0

@@ -300,7 +300,8 @@ def test_key_depends_on_overrides_and_source(tmp_path):
     assert ta.key != tb.key
     c = write(tmp_path / "c" / "t.py", GOOD.replace("dim = 8", "dim = 256"))  # 4 KiB of input
     tc, shrunk = load_task(c), load_task(c, shrink_to=1024)
-    assert shrunk.overrides == {"dim": 64} and shrunk.input_bytes == 1024
+    # input, output and the forward's largest temporary (the output again) must fit: 3 x 256 bytes
+    assert shrunk.overrides == {"dim": 16} and shrunk.input_bytes == 256
     assert shrunk.source == tc.source and shrunk.key != tc.key
 
 
@@ -665,3 +666,47 @@ def test_exec_task_module_reports_missing_entry_points(tmp_path):
     src = "import torch\nclass Model(torch.nn.Module):\n    pass\ndef get_init_inputs():\n    return []\n"
     with pytest.raises(TaskLoadError, match="get_inputs"):
         exec_task_module(src, tmp_path / "x.py")
+
+
+TALL_SKINNY = """
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, a, b):
+        return torch.matmul(a, b)
+M = 65536
+N = 16
+def get_inputs():
+    return [torch.randn(M, N), torch.randn(N, M)]
+def get_init_inputs():
+    return []
+"""
+
+
+def test_shrink_bounds_outputs_and_temporaries_not_just_inputs(tmp_path):
+    """A tall-skinny matmul: 8 MiB of inputs, a 16 GiB output. The budget holds for every tensor."""
+    from kernelbench_tasks.shrink import footprint_bytes
+
+    path = write(tmp_path / "t.py", TALL_SKINNY)
+    full = exec_task_module(TALL_SKINNY, path)
+    n_in, total = footprint_bytes(full)
+    assert n_in == 8 * MiB and total >= 2 * 16 * GiB  # the output, and the same-size temporary
+    t = load_task(path, shrink_to=parse_size("32MB"))
+    assert t.status == "loaded", t.error
+    assert footprint_bytes(exec_task_module(t.source, t.path, t.overrides))[1] <= 32 * MiB
+    assert t.overrides.get("M", 65536) < 65536 and "N" not in t.overrides  # N is below the floor
+
+
+def test_shrink_that_cannot_bound_the_output_is_skipped(tmp_path):
+    src = TALL_SKINNY.replace("M = 65536", "M = 8").replace("N = 16", "N = 4096")
+    t = load_task(write(tmp_path / "t.py", src), shrink_to=1000)  # N stops at 8: 512 B in + 2 x 256 B out
+    assert t.status == "skipped" and "outputs" in t.error and "budget" in t.error
+
+
+def test_sizes_written_as_int_arithmetic_are_size_constants(tmp_path):
+    """KernelBench writes sizes as ``N = 2048 * 2``: they shrink like literals, and the rewrite keeps the rest."""
+    src = TALL_SKINNY.replace("M = 65536", "M = 16384 * 4  # rows").replace("N = 16", "N = 8 * 2")
+    assert size_constants(src) == {"M": 65536, "N": 16}
+    assert "M = 512  # rows" in apply_overrides(src, {"M": 512})
+    t = load_task(write(tmp_path / "t.py", src), shrink_to=parse_size("32MB"))
+    assert t.status == "loaded" and t.overrides["M"] < 65536

@@ -40,3 +40,35 @@ def test_build_image_then_eval_in_docker(docker_image, tmp_path, capsys):
     [row] = json.loads(out.read_text())["results"]
     assert row["status"] == Status.OK.value and row["speedup"] > 0
     assert row["sandbox"]["container"] == tag and row["sandbox"]["read_only_root"]
+
+
+def test_default_image_is_built_on_first_use():
+    """An engine without our image: --sandbox docker builds it (a local import) instead of stopping; another
+    image name still stops with the one-line hint. (A fake engine: the real one is shared with other runs.)"""
+    import docker
+    import pytest
+
+    from harness.sandbox.client import SandboxStartError
+    from harness.sandbox.docker import DEFAULT_IMAGE
+    from kernelgepa.cli_sandbox import ensure_image
+
+    class Engine:
+        def __init__(self):
+            self.imported = []
+            self.images, self.api = self, self
+
+        def get(self, name):
+            if name not in self.imported:
+                raise docker.errors.ImageNotFound(name)
+            return type("Image", (), {"labels": {"built": "1"}})()
+
+        def import_image_from_data(self, data, repository, tag, changes):
+            self.imported.append(f"{repository}:{tag}")
+
+    engine = Engine()
+    ensure_image(engine, DEFAULT_IMAGE)
+    assert engine.imported == [DEFAULT_IMAGE]
+    ensure_image(engine, DEFAULT_IMAGE)  # present now: nothing rebuilt
+    assert engine.imported == [DEFAULT_IMAGE]
+    with pytest.raises(SandboxStartError, match="build-image"):
+        ensure_image(engine, "someone-else:1")

@@ -42,12 +42,17 @@ def test_optimize_on_the_gpu_fixes_a_compile_error_and_times_real_kernels(tmp_pa
                "--profile", "gpu", "--model", "openai/mock-model", "--api-base", server.base_url,
                "--api-key-env", "KGEPA_MOCK_KEY", "--run-dir", str(run_dir), "--max-iterations", "2",
                "--rounds", "2", "--trials", "3", "--cache-dir", str(cache_root)]
-        env = {**os.environ, "KGEPA_MOCK_KEY": "sk-mock-key-123456"}
+        # a proxy set on the machine must not sit between litellm and the local mock server
+        env = {**os.environ, "KGEPA_MOCK_KEY": "sk-mock-key-123456", "NO_PROXY": "127.0.0.1,localhost",
+               "no_proxy": "127.0.0.1,localhost"}
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # rc 0 alone proves nothing: a run whose LLM layer failed quietly also ends cleanly
+    assert server.requests, "the model was never called: " + done.stdout[-2000:] + done.stderr[-2000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     rows = sqlite3.connect(run_dir / "run.db").execute("SELECT task, status, result FROM kernels").fetchall()
     seen = [(t, s, (json.loads(r).get("error") or "")[:300]) for t, s, r in rows]
+    assert len(server.requests) >= len(rows) > 0, "a stored kernel no model reply wrote"
     assert summary["n_tasks"] == 2 and summary["n_correct"] == 2, (seen, done.stdout[-2000:])
     assert any(t == "5_Softmax" and s == "compile_error" and "undeclared_cuda_token" in r for t, s, r in rows)
     ok = [json.loads(r) for t, s, r in rows if s == "ok"]

@@ -1,0 +1,62 @@
+"""Trial inputs: regenerated from their seeds instead of stored, when that reproduces them exactly.
+
+The reference role generates each trial's inputs, regenerates them once more and, if both agree,
+stores only a digest; the candidate role regenerates them before any candidate code is imported and
+checks the digest (a task whose ``get_inputs`` is not reproducible keeps its inputs on disk).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from harness.tensorio import decode, encode
+
+
+def digest(values: list) -> str:
+    h = hashlib.sha256()
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            t = v.detach().cpu().contiguous()
+            h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        else:
+            h.update(repr(v).encode())
+    return h.hexdigest()
+
+
+def generate(mod, seed: int) -> list:
+    torch.manual_seed(seed)
+    return list(mod.get_inputs())
+
+
+def record(mod, seed: int, inputs: list, out_dir: Path, prefix: str) -> dict:
+    """What the reference stores about one trial's inputs: the digest, plus the inputs themselves only
+    if generating them again from the seed gives different values."""
+    d = digest(inputs)
+    if digest(generate(mod, seed)) == d:
+        return {"input_digest": d}
+    return {"input_digest": d, "inputs": encode(inputs, out_dir, prefix)}
+
+
+def load_trial_inputs(job: dict, ref_dir: Path) -> list[list]:
+    """Each trial's inputs on the CPU: read back, or regenerated from the seed and checked."""
+    from kernelbench_tasks.task import exec_task_module
+
+    trials = json.loads((ref_dir / "reference.json").read_text())["trials"][: job["n_trials"]]
+    mod = None
+    sets = []
+    for t in trials:
+        if "inputs" in t:
+            sets.append(decode(t["inputs"], ref_dir))
+            continue
+        if mod is None:
+            path = Path(job["task_path"])
+            mod = exec_task_module(path.read_text(), path, job.get("overrides") or {})
+        values = generate(mod, t["seed"])
+        if digest(values) != t["input_digest"]:
+            raise RuntimeError(f"the inputs of seed {t['seed']} could not be regenerated exactly (task file changed?)")
+        sets.append(values)
+    return sets
