@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli_index import add_index_parser, cmd_index
+from kernelgepa.cli_llm import add_llm_args
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
 
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--docs-chars", type=int, default=6000, help="character budget for them (default 6000)")
     o.add_argument("--docs-rerank", action="store_true", help="dense re-ranking of sections (extra docs-rerank)")
     o.add_argument("--index-dir", help="manual index location (default ~/.cache/kernelgepa/docs_index)")
+    add_llm_args(o)
 
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)

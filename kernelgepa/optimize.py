@@ -13,7 +13,8 @@ class OptimizeError(Exception):
     """Bad setup, reported as one line before any work starts."""
 
 
-def _client(model: str, args, cache):
+def _client(model: str, args, cache, role: str):
+    from kernelgepa.cli_llm import llm_settings
     from kernelgepa.llm import LLMClient
 
     key = None
@@ -21,7 +22,11 @@ def _client(model: str, args, cache):
         key = os.environ.get(args.api_key_env)
         if not key:
             raise OptimizeError(f"--api-key-env {args.api_key_env}: that environment variable is not set")
-    return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers)
+    try:
+        settings = llm_settings(args, role)
+    except ValueError as e:
+        raise OptimizeError(str(e)) from None
+    return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers, **settings)
 
 
 def _manual(args, console):
@@ -68,8 +73,9 @@ def run_optimize(args, tasks, executor, console) -> dict:
         raise OptimizeError(f"{run_dir} holds a run over other tasks or another backend; use a new --run-dir")
     store.set_meta("config", config)
     cache = ResponseCache(run_dir / "llm_cache.db")
-    writer = _client(args.model, args, cache)
-    reflector = _client(args.reflection_model or args.model, args, cache)
+    writer = _client(args.model, args, cache, "writer")
+    reflector = _client(args.reflection_model or args.model, args, cache, "reflection")
+    store.set_meta("llm", {"writer": writer.settings(), "reflection": reflector.settings()})
     try:
         writer.preflight()
         if reflector.model != writer.model:
@@ -90,6 +96,10 @@ def run_optimize(args, tasks, executor, console) -> dict:
     engine = Engine(adapter, reflector, store, names, budget,
                     EngineConfig(minibatch=args.minibatch, seed=args.seed, seed_strategies=tuple(seeds),
                                  max_iterations=args.max_iterations), manual=_manual(args, console))
+    adapter.on_attempt = lambda a: engine._progress(
+        store.get_meta("iteration", 0), f"{a.task}: kernel {a.kernel_id} {a.status}")
+    console.print(f"optimize: {len(names)} tasks, writer {writer.model}, reflection {reflector.model}, "
+                  f"run dir {run_dir}", highlight=False)
     t0 = time.monotonic()
     try:
         with search_progress(vector_scored=args.backend == "npu") as progress:

@@ -120,8 +120,14 @@ def print_run_summary(s: dict) -> None:
         fp = fast_p_line(s["fast_p"])
         head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
     console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
-                  f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
+                  f"({_per_solved(s)}) "
                   f"| stopped: {s.get('stopped', '-')}")
+
+
+def _per_solved(s: dict) -> str:
+    if s.get("usd_per_solved_task") is None:
+        return "nothing solved"
+    return f"${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task"
 
 
 def print_hits(hits) -> None:
