@@ -533,6 +533,8 @@ class LLMClient:
             raise self._error(_unknown_model_message(self.model), "unknown_model")
         if self.api_base:
             self._check_reachable()
+            if not self.context_tokens:
+                self.context_tokens = self._served_context()
             return
         try:
             env = _lite().validate_environment(model=self.model, api_key=self._api_key)
@@ -549,16 +551,30 @@ class LLMClient:
             raise self._error(f"no credentials for model {self.model}: set {need} (or pass --api-key-env)",
                               "missing_key")
 
-    def _check_reachable(self) -> None:
-        url = f"{self.api_base}/models"
+    def _get(self, url: str):
+        """An opened GET request to the model server (no proxy for a local one)."""
         req = urllib.request.Request(url, method="GET")
         if self._api_key:
             req.add_header("Authorization", f"Bearer {self._api_key}")
         host = urllib.parse.urlparse(url).hostname or ""
         handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
-        opener = urllib.request.build_opener(*handlers)
+        return urllib.request.build_opener(*handlers).open(req, timeout=5)
+
+    def _served_context(self) -> int | None:
+        """The context size a llama.cpp server was started with (its ``/props``), else None."""
+        root = re.sub(r"/v1$", "", self.api_base or "")
         try:
-            with opener.open(req, timeout=5) as resp:
+            with self._get(f"{root}/props") as resp:
+                props = json.loads(resp.read(1 << 20))
+            n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") or props.get("n_ctx")
+            return int(n_ctx) if n_ctx else None
+        except (urllib.error.URLError, OSError, ValueError, TypeError, AttributeError):
+            return None
+
+    def _check_reachable(self) -> None:
+        url = f"{self.api_base}/models"
+        try:
+            with self._get(url) as resp:
                 resp.read(1 << 16)
         except urllib.error.HTTPError as e:
             if e.code in (401, 403):

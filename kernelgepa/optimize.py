@@ -75,13 +75,15 @@ def run_optimize(args, tasks, executor, console) -> dict:
     cache = ResponseCache(run_dir / "llm_cache.db")
     writer = _client(args.model, args, cache, "writer")
     reflector = _client(args.reflection_model or args.model, args, cache, "reflection")
-    store.set_meta("llm", {"writer": writer.settings(), "reflection": reflector.settings()})
     try:
         writer.preflight()
         if reflector.model != writer.model:
             reflector.preflight()
+        else:  # the same model on the same server: the context the writer's preflight learned
+            reflector.context_tokens = reflector.context_tokens or writer.context_tokens
     except LLMError as e:
         raise OptimizeError(str(e)) from None
+    store.set_meta("llm", {"writer": writer.settings(), "reflection": reflector.settings()})
     budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
                     stop_file=run_dir / "STOP")
     adapter = KernelAdapter({t.name: t for t in tasks}, args.backend, writer, executor, store, run_dir, budget,

@@ -64,12 +64,13 @@ class MockLLMServer:
     """OpenAI-compatible chat-completions server in a daemon thread (context manager)."""
 
     def __init__(self, responder: Callable[[list[dict]], str] | None = None, *, delay_s: float = 0.0,
-                 require_key: str | None = None):
+                 require_key: str | None = None, served_context: int | None = None):
         self.responder = responder or _default_responder
         self.delay_s = delay_s
         # when set, requests must carry "Authorization: Bearer <require_key>"; others get an
         # OpenAI-style 401 that echoes the key they sent (as careless servers do)
         self.require_key = require_key
+        self.served_context = served_context    # when set, GET /props answers as llama.cpp's server does
         self.requests: list[dict] = []          # every chat-completions request body, in arrival order
         self.max_in_flight = 0                  # most chat-completions requests being served at once
         self._in_flight = 0
@@ -137,6 +138,8 @@ class MockLLMServer:
                 if self.path.rstrip("/") in ("/v1/models", "/models"):
                     self._send_json(200, {"object": "list", "data": [
                         {"id": MOCK_MODEL, "object": "model", "created": 0, "owned_by": "mock"}]})
+                elif self.path.rstrip("/") == "/props" and server.served_context:
+                    self._send_json(200, {"default_generation_settings": {"n_ctx": server.served_context}})
                 else:
                     self._send_json(404, _error_body(404, f"no route GET {self.path}"))
 

@@ -66,3 +66,17 @@ def test_settings_record_what_shapes_every_call_without_the_key():
 def test_known_models_have_a_context_size_unknown_local_ones_none():
     assert (LLMClient("openai/gpt-4o").context_tokens or 0) >= 100_000
     assert LLMClient("openai/some-local-gguf").context_tokens is None
+
+
+def test_preflight_learns_a_llama_cpp_servers_context_size():
+    with MockLLMServer(lambda m: "ok", served_context=2048) as server:
+        llm = _client(server)
+        llm.preflight()
+        assert llm.context_tokens == 2048
+        given = _client(server, context_tokens=1000)
+        given.preflight()
+        assert given.context_tokens == 1000
+    with MockLLMServer(lambda m: "ok") as server:      # other servers: unknown, as before
+        llm = _client(server)
+        llm.preflight()
+        assert llm.context_tokens is None
