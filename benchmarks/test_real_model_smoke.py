@@ -73,8 +73,8 @@ def test_optimize_against_a_real_small_model_ends_and_its_record_is_consistent(l
     t0 = time.monotonic()
     out = subprocess.run([sys.executable, "-m", "kernelgepa.cli", "optimize", "--tasks", str(tasks.parent),
                           "--model", "openai/smollm2", "--api-base", llama, "--run-dir", str(run_dir), "--no-docs",
-                          "--trials", "1", "--workers", "1", "--rounds", "1", "--budget-rollouts", "12",
-                          "--max-iterations", "2", "--budget-wall", "1200", "--max-tokens", "768",
+                          "--trials", "1", "--workers", "1", "--rounds", "1", "--budget-rollouts", "9",
+                          "--max-iterations", "1", "--budget-wall", "900", "--max-tokens", "512",
                           "--context-tokens", str(CONTEXT), "--llm-timeout", "180", "--llm-retries", "1"],
                          capture_output=True, text=True, timeout=2400)
     wall = time.monotonic() - t0
