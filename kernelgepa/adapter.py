@@ -6,21 +6,31 @@ writer for a configurable number of refinement rounds. Every kernel is stored wi
 strategy, parent kernel, harness result and LLM call ids; identical code is never re-evaluated.
 An evaluation the infrastructure lost (``infra_error``) is no verdict: nothing is stored for it and
 the run stops with ``EvaluationLost``, so resuming evaluates that kernel again.
+
+Real models misbehave per request: a refused request (HTTP 4xx, a prompt too long for the context, a
+timeout, an empty or truncated reply) is an invalid attempt for that task, with the reason fed back;
+only a systemic failure (``LLMError.is_systemic``) ends the run, and it stops the other tasks'
+workers before their next call. Each stored kernel carries the key of the request that produced it,
+so a resumed run reuses the verdict instead of judging (and storing) the same reply again. What goes
+back to the model is clipped to its context, and harness output names files relative to the run.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from harness.executor import EvalRequest
 from harness.result import Status
 from kernelgepa.budget import Budget
 from kernelgepa.calls import complete_recorded
 from kernelgepa.codeblocks import extract_code
+from kernelgepa.context import MAX_FEEDBACK_CHARS, clip, fit_messages
 from kernelgepa.feedback import result_feedback
-from kernelgepa.llm import LLMError
+from kernelgepa.llm import CHARS_PER_TOKEN, LLMError, LLMReply
 from kernelgepa.policies import REFINE
 from kernelgepa.prompts import refine_messages, writer_messages
 from kernelgepa.scoring import kernel_score
@@ -41,6 +51,7 @@ class Attempt:
     score: float
     feedback: str
     result: dict | None = None  # the harness's verdict (EvalResult.to_dict()), for manual retrieval
+    reply: str = ""   # what the model said, as echoed back in the refine turn (clipped)
 
 
 class KernelAdapter:
@@ -56,6 +67,8 @@ class KernelAdapter:
         self.manual, self.run_facts = manual, run
         # the code language of this run's solutions (one backend per run): reflection fences kernels with it
         self.language = next((t.language for t in tasks.values()), "python")
+        self.on_attempt: Callable[[Attempt], None] = lambda attempt: None  # progress, from the first call on
+        self._systemic: LLMError | None = None  # set by the first task that hit one: the others stop too
 
     def run(self, strategy_id: int, strategy: str, task_names: list[str]) -> dict[str, Attempt]:
         """Best attempt per task under this strategy; tasks run concurrently (LLM calls for some
@@ -67,27 +80,27 @@ class KernelAdapter:
     def _task(self, strategy_id: int, strategy: str, name: str) -> Attempt:
         task = self.tasks[name]
         prev = self._warm_start(strategy_id, name)
+        echo = self._echo_chars()
         messages = writer_messages(self.backend, strategy, task,
-                                   (prev["source"], result_feedback(prev["result"])) if prev else None,
-                                   language=task.language, run=self.run_facts,
+                                   (clip(prev["source"], echo, "kernel"),
+                                    clip(result_feedback(prev["result"]), MAX_FEEDBACK_CHARS, "feedback"))
+                                   if prev else None, language=task.language, run=self.run_facts,
                                    manual=self._sections(name, prev["result"] if prev else None))
         parent_id = prev["id"] if prev else None
         best: Attempt | None = None
         for _ in range(1 + self.rounds):
             self.budget.check(self.store.totals())
-            try:
-                reply = complete_recorded(self.writer, self.store, messages, tag="kernel")
-                text, call_id = reply.text, reply.call.id
-            except LLMError as e:
-                if e.kind != "empty_reply":  # the model answered nothing: a failed attempt, not a failed run
-                    raise
-                text, call_id = "", e.call.id if e.call else ""
-            attempt = self._judge(name, text, strategy_id, parent_id, call_id)
+            if self._systemic is not None:
+                raise self._systemic
+            messages = fit_messages(messages, self.writer.prompt_budget())
+            attempt = self._attempt(name, messages, strategy_id, parent_id)
+            self.on_attempt(attempt)
             if best is None or attempt.score > best.score:
                 best = attempt
             if not self.refine.wanted(attempt.score, attempt.status == Status.OK, prev["score"] if prev else None):
                 break
-            messages = refine_messages(messages, attempt.source or text, attempt.feedback, attempt.status,
+            messages = refine_messages(messages, clip(attempt.reply, echo, "reply"),
+                                       clip(attempt.feedback, MAX_FEEDBACK_CHARS, "feedback"), attempt.status,
                                        language=task.language, manual=self._sections(name, attempt.result))
             parent_id = attempt.kernel_id
         return best
@@ -98,6 +111,32 @@ class KernelAdapter:
         if self.manual is None:
             return []
         return self.manual([{"task": name, "result": result or {"status": "first attempt"}}])
+
+    def _echo_chars(self) -> int:
+        """How much of a kernel or reply goes back to the model: a quarter of its prompt budget."""
+        budget = self.writer.prompt_budget()
+        return 24000 if budget is None else max(1000, budget * CHARS_PER_TOKEN // 4)
+
+    def _attempt(self, name: str, messages: list[dict], strategy_id: int, parent_id: int | None) -> Attempt:
+        """One writer call and its verdict; an attempt judged before (a resumed run) is reused as it was."""
+        key = self.writer.cache_key(messages)
+        done = self.store.kernel_by_attempt(name, key)
+        if done is not None:
+            return self._attempt_of(done)
+        try:
+            reply = complete_recorded(self.writer, self.store, messages, tag="kernel")
+        except LLMError as e:
+            if e.is_systemic:
+                self._systemic = e
+                raise
+            return self._judge(name, "", strategy_id, parent_id, e.call.id if e.call else "", key, failure=e.message)
+        return self._judge(name, reply.text, strategy_id, parent_id, reply.call.id, key, reply=reply)
+
+    @staticmethod
+    def _attempt_of(k: dict) -> Attempt:
+        r = k["result"]
+        return Attempt(k["task"], k["id"], k["source"], k["status"], k["speedup"], k["score"], result_feedback(r),
+                       result=r, reply=k["source"] or r.get("reply", ""))
 
     def _warm_start(self, strategy_id: int, name: str) -> dict | None:
         """The best kernel so far for the task, pinned per (strategy, task) so a resumed run sends the
@@ -110,17 +149,26 @@ class KernelAdapter:
             return best
         return self.store.kernel(pinned) if pinned else None
 
-    def _judge(self, name: str, reply: str, strategy_id: int, parent_id: int | None, call_id: str) -> Attempt:
+    def _judge(self, name: str, text: str, strategy_id: int, parent_id: int | None, call_id: str, key: str, *,
+               reply: LLMReply | None = None, failure: str | None = None) -> Attempt:
         task = self.tasks[name]
-        ext = extract_code(reply, must_define=task.entry_name, language=task.language)
+        ext = extract_code(text, must_define=task.entry_name, language=task.language)
+        cut = (f"your reply was cut off at {reply.call.max_tokens} tokens (the reply limit)"
+               if reply is not None and reply.truncated else None)
         if ext.code is None:
-            feedback = f"status: invalid\nerror: the reply had no usable code ({ext.reason})"
+            if failure:
+                error = f"the request for this attempt failed: {failure}"
+            elif cut:
+                error = f"{cut} before it held a complete code block; reply with the code only, and shorter"
+            else:
+                error = f"the reply had no usable code ({ext.reason})"
+            result = {"status": "invalid", "rung": "static", "error": error, "attempt": key,
+                      "level": getattr(task, "level", None),
+                      "reply": clip(text, 4000, "reply"), "finish_reason": reply.call.finish_reason if reply else None}
             kid = self.store.add_kernel(name, "", strategy_id=strategy_id, parent_kernel_id=parent_id,
-                                        status="invalid", speedup=None, score=0.0,
-                                        result={"status": "invalid", "rung": "static", "error": ext.reason},
-                                        llm_calls=[call_id])
-            return Attempt(name, kid, "", "invalid", None, 0.0, feedback,
-                           {"status": "invalid", "rung": "static", "error": ext.reason})
+                                        status="invalid", speedup=None, score=0.0, result=result, llm_calls=[call_id])
+            return Attempt(name, kid, "", "invalid", None, 0.0, result_feedback(result), result=result,
+                           reply=result["reply"])
         seen = self.store.kernel_by_source(name, ext.code)
         if seen is None:
             path = self.kernel_dir / name / (hashlib.sha256(ext.code.encode()).hexdigest()[:16] + task.solution_suffix)
@@ -129,11 +177,22 @@ class KernelAdapter:
             _, res = self.executor.evaluate_one(EvalRequest(task, path))
             if res.status == Status.INFRA_ERROR:
                 raise EvaluationLost(f"{name}: {res.error}")
-            r = res.to_dict()
+            r = self._relative(res.to_dict())
+            r["attempt"] = key
+            if cut:
+                r["warnings"] = [*(r.get("warnings") or []), f"{cut}; the code above is what arrived"]
             score = kernel_score(r["status"], r["speedup"], r.get("vector_util"))
             kid = self.store.add_kernel(name, ext.code, strategy_id=strategy_id, parent_kernel_id=parent_id,
                                         status=r["status"], speedup=r["speedup"], score=score, result=r,
                                         llm_calls=[call_id])
             seen = {"id": kid, "status": r["status"], "speedup": r["speedup"], "score": score, "result": r}
         return Attempt(name, seen["id"], ext.code, seen["status"], seen["speedup"], seen["score"],
-                       result_feedback(seen["result"]), seen["result"])
+                       result_feedback(seen["result"]), result=seen["result"], reply=ext.code)
+
+    def _relative(self, result: dict) -> dict:
+        """``result`` with paths inside the run directory written relative to it, so prompts and their
+        cache keys do not depend on where the run lives."""
+        blob = json.dumps(result)
+        for root in {str(self.kernel_dir.parent.resolve()), str(self.kernel_dir.parent.absolute())}:
+            blob = blob.replace(json.dumps(root + "/")[1:-1], "")
+        return json.loads(blob)

@@ -12,6 +12,7 @@ from kernelgepa.cli_check import add_check_parser, add_rules_args, cmd_check
 from kernelgepa.cli_cache import add_cache_args, add_cache_parser, apply_cache_max, cmd_cache
 from kernelgepa.cli_index import add_index_parser, cmd_index
 from kernelgepa.cli_prompts import add_prompts_parser, cmd_prompts
+from kernelgepa.cli_llm import add_llm_args
 from kernelgepa.cli_sandbox import add_sandbox_args, add_sandbox_parser, cmd_sandbox, sandbox_factory
 
 
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--docs-chars", type=int, default=6000, help="character budget for them (default 6000)")
     o.add_argument("--docs-rerank", action="store_true", help="dense re-ranking of sections (extra docs-rerank)")
     o.add_argument("--index-dir", help="manual index location (default ~/.cache/kernelgepa/docs_index)")
+    add_llm_args(o)
 
     b = sub.add_parser("baseline", help="measure and cache the reference timings")
     _add_task_args(b)

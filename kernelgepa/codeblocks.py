@@ -11,6 +11,9 @@ block labelled ``cpp``/``c++``/``cc``/... or unlabelled, a ``<code>`` element, o
 first include/declaration to the last closing brace, that defines the required function with
 balanced braces.
 
+Runaway output is refused: code longer than ``MAX_CODE_CHARS`` or with a line longer than
+``MAX_LINE_CHARS`` (a small model once "wrote" a 20,000-character identifier) is no kernel.
+
 ``extract_text_block`` pulls free text (a strategy, a merge) out of a reflection reply.
 """
 from __future__ import annotations
@@ -22,7 +25,10 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-__all__ = ["CodeExtraction", "extract_code", "extract_text_block"]
+__all__ = ["CodeExtraction", "extract_code", "extract_text_block", "MAX_CODE_CHARS", "MAX_LINE_CHARS"]
+
+MAX_CODE_CHARS = 40_000   # far above any kernel a task needs
+MAX_LINE_CHARS = 2_000
 
 
 @dataclass
@@ -284,7 +290,22 @@ def _extract_cpp(text: str, function: str | None) -> CodeExtraction:
 
 def extract_code(text: str, *, must_define: str | None = "ModelNew", language: str = "python") -> CodeExtraction:
     """The last Python code block in ``text`` that parses and defines ``must_define`` (or, with
-    ``language="cpp"``, the last C++ source defining the function ``must_define``)."""
+    ``language="cpp"``, the last C++ source defining the function ``must_define``), within the size
+    limits."""
+    got = _extract_code(text, must_define, language)
+    if got.code is None:
+        return got
+    if len(got.code) > MAX_CODE_CHARS:
+        return CodeExtraction(None, f"the code is {len(got.code)} characters long (limit {MAX_CODE_CHARS}): "
+                                    "runaway output, not a kernel")
+    longest = max(len(line) for line in got.code.split("\n"))
+    if longest > MAX_LINE_CHARS:
+        return CodeExtraction(None, f"the code has a line of {longest} characters (limit {MAX_LINE_CHARS}): "
+                                    "runaway output, not a kernel")
+    return got
+
+
+def _extract_code(text: str, must_define: str | None, language: str) -> CodeExtraction:
     if not text or not text.strip():
         return CodeExtraction(None, "reply is empty")
     text = _normalize(text)

@@ -6,7 +6,9 @@ What it adds on top of ``litellm.completion``:
   and an immediate, one-line ``LLMError`` on authentication and bad-request errors;
 * a concurrency limit shared by all threads using the client;
 * a persistent response cache (``ResponseCache``, SQLite) keyed by everything that shapes the reply;
-* per-call accounting (``LLMCall``: tokens, cost, latency, attempts) and running totals;
+* per-call accounting (``LLMCall``: tokens, cost, latency, attempts, finish_reason) and running totals;
+* a context budget: with a known (litellm's model info) or given context size, a request whose prompt
+  cannot fit is refused before it is sent (``kind="context"``) and ``max_tokens`` shrinks to what fits;
 * ``preflight()``: one clear line about a missing key, an unknown model or an unreachable server,
   before any work starts;
 * API keys never appear in errors, records or logs.
@@ -31,9 +33,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LLMCall", "LLMReply", "LLMError", "ResponseCache", "LLMClient", "scrub_secrets"]
+__all__ = ["LLMCall", "LLMReply", "LLMError", "ResponseCache", "LLMClient", "scrub_secrets", "estimate_tokens",
+           "SYSTEMIC_KINDS"]
 
 _litellm = None
+SYSTEMIC_KINDS = frozenset({"auth", "missing_key", "unknown_model", "not_found", "unreachable", "connection",
+                            "server", "rate_limit", "other"})
+CHARS_PER_TOKEN = 3      # conservative: code and English average 3.5-4 characters per token
+MIN_REPLY_TOKENS = 256   # a request that leaves less room than this for the reply is not sent
 _litellm_lock = threading.Lock()
 
 
@@ -80,9 +87,11 @@ def _one_line(text: str, limit: int = 400) -> str:
 class LLMError(Exception):
     """A failed LLM call or setup problem, as one line without secrets.
 
-    ``kind`` is one of: auth, bad_request, not_found, rate_limit, timeout, connection, server,
+    ``kind`` is one of: auth, bad_request, context, not_found, rate_limit, timeout, connection, server,
     empty_reply, unknown_model, missing_key, unreachable, other. ``call`` is the failed call's
-    record when there was one."""
+    record when there was one. ``is_systemic``: every further call would fail the same way (bad key,
+    no server, server errors after all retries), so the run must stop; the others belong to one
+    request (context overflow, a 4xx, a runaway reply hitting the timeout, an empty reply)."""
 
     def __init__(self, message: str, *, kind: str = "other", call: "LLMCall | None" = None,
                  secrets: tuple[str | None, ...] = ()):
@@ -90,6 +99,10 @@ class LLMError(Exception):
         self.kind = kind
         self.call = call
         super().__init__(self.message)
+
+    @property
+    def is_systemic(self) -> bool:
+        return self.kind in SYSTEMIC_KINDS
 
     def __reduce__(self):  # picklable across processes, message already scrubbed
         return (_rebuild_llm_error, (self.message, self.kind, self.call))
@@ -116,6 +129,8 @@ class LLMCall:
     cached: bool = False
     attempts: int = 0                   # HTTP requests made (0 for cache hits)
     error: str | None = None
+    finish_reason: str | None = None    # "stop", or "length" when the reply hit max_tokens
+    max_tokens: int | None = None       # the reply limit this request was sent with
     started: float = field(default_factory=time.time)
     seed: int | None = None
 
@@ -127,6 +142,24 @@ class LLMCall:
 class LLMReply:
     text: str
     call: LLMCall
+
+    @property
+    def truncated(self) -> bool:
+        return self.call.finish_reason == "length"
+
+
+def estimate_tokens(messages: list[dict]) -> int:
+    """An upper-side token estimate of a chat prompt (no tokenizer needed, never under by much)."""
+    return sum(len(str(m.get("content", ""))) // CHARS_PER_TOKEN + 8 for m in messages) + 8
+
+
+def model_context_tokens(model: str) -> int | None:
+    """The model's input context size as litellm's (local) model map knows it, else None."""
+    try:
+        info = _lite().get_model_info(model)
+    except Exception:  # noqa: BLE001 - unknown model (a local server's): no known size
+        return None
+    return info.get("max_input_tokens") or info.get("max_tokens") or None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -149,6 +182,9 @@ class ResponseCache:
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, reply TEXT, "
                 "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL, created REAL)")
+            cols = {r[1] for r in self._conn.execute("PRAGMA table_info(responses)")}
+            if "finish_reason" not in cols:  # caches written before finish reasons were kept
+                self._conn.execute("ALTER TABLE responses ADD COLUMN finish_reason TEXT")
 
     @staticmethod
     def make_key(model: str, messages: list[dict], temperature: float | None, max_tokens: int | None,
@@ -161,18 +197,21 @@ class ResponseCache:
     def get(self, key: str) -> dict | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT model, reply, prompt_tokens, completion_tokens, cost_usd, created "
+                "SELECT model, reply, prompt_tokens, completion_tokens, cost_usd, created, finish_reason "
                 "FROM responses WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        return dict(zip(("model", "reply", "prompt_tokens", "completion_tokens", "cost_usd", "created"), row))
+        return dict(zip(("model", "reply", "prompt_tokens", "completion_tokens", "cost_usd", "created",
+                         "finish_reason"), row))
 
     def put(self, key: str, *, model: str, reply: str, prompt_tokens: int, completion_tokens: int,
-            cost_usd: float) -> None:
+            cost_usd: float, finish_reason: str | None = None) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, model, reply, int(prompt_tokens), int(completion_tokens), float(cost_usd), time.time()))
+                "INSERT OR REPLACE INTO responses (key, model, reply, prompt_tokens, completion_tokens, cost_usd, "
+                "created, finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, model, reply, int(prompt_tokens), int(completion_tokens), float(cost_usd), time.time(),
+                 finish_reason))
 
     def __len__(self) -> int:
         with self._lock:
@@ -193,6 +232,10 @@ class ResponseCache:
 # error classification
 # ------------------------------------------------------------------------------------------------
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+
+
+_CONTEXT_TEXT = re.compile(r"context (size|length|window)|exceeds the available context|maximum context|"
+                           r"too many tokens|prompt is too long", re.I)
 
 
 def _status_of(exc: BaseException) -> int | None:
@@ -225,8 +268,8 @@ def _classify(exc: BaseException) -> tuple[str, bool]:
         return "connection", True
     if status == 404 or isinstance(exc, lite.NotFoundError):
         return "not_found", False
-    if isinstance(exc, lite.ContextWindowExceededError):
-        return "bad_request", False
+    if isinstance(exc, lite.ContextWindowExceededError) or _CONTEXT_TEXT.search(text):
+        return "context", False
     if status is not None and (status in _RETRY_STATUS or status >= 500):
         return "server", True
     if isinstance(exc, (lite.InternalServerError, lite.ServiceUnavailableError, lite.APIConnectionError)):
@@ -277,7 +320,8 @@ class LLMClient:
     def __init__(self, model: str, *, api_base: str | None = None, api_key: str | None = None,
                  temperature: float = 0.7, max_tokens: int = 8192, timeout_s: float = 300,
                  max_retries: int = 5, backoff_s: float = 1.0, concurrency: int = 4,
-                 cache: ResponseCache | None = None, extra: dict | None = None):
+                 cache: ResponseCache | None = None, extra: dict | None = None,
+                 context_tokens: int | None = None):
         if not model or not model.strip():
             raise LLMError("no model given: pass --model, e.g. --model openai/gpt-4o", kind="unknown_model")
         self.model = model.strip()
@@ -292,6 +336,8 @@ class LLMClient:
         self.concurrency = max(1, int(concurrency))
         self.cache = cache
         self.extra = dict(extra or {})
+        # the model's context window in tokens (prompt + reply): given, else litellm's, else unknown
+        self.context_tokens = context_tokens or model_context_tokens(self.model)
         self.calls: list[LLMCall] = []
         self._sem = threading.Semaphore(self.concurrency)
         self._lock = threading.Lock()
@@ -330,6 +376,26 @@ class LLMClient:
     def cache_key(self, messages: list[dict], seed: int | None = None) -> str:
         return ResponseCache.make_key(self.model, messages, self.temperature, self.max_tokens, seed, self.extra)
 
+    def prompt_budget(self) -> int | None:
+        """Tokens a prompt may take so that the full ``max_tokens`` reply still fits (None: no limit
+        known). Callers trim what they send back to the model to this."""
+        if not self.context_tokens:
+            return None
+        return max(self.context_tokens - self.max_tokens, min(self.context_tokens // 2, MIN_REPLY_TOKENS * 4))
+
+    def reply_limit(self, messages: list[dict]) -> int | None:
+        """``max_tokens`` for this prompt, shrunk to what the context leaves; None when it cannot fit."""
+        if not self.context_tokens:
+            return self.max_tokens
+        room = self.context_tokens - estimate_tokens(messages)
+        return min(self.max_tokens, room) if room >= min(MIN_REPLY_TOKENS, self.max_tokens) else None
+
+    def settings(self) -> dict:
+        """What shapes every call, for the run's record (no key)."""
+        return {"model": self.model, "api_base": self.api_base, "temperature": self.temperature,
+                "max_tokens": self.max_tokens, "timeout_s": self.timeout_s, "retries": self.max_retries,
+                "context_tokens": self.context_tokens}
+
     # -- the call --------------------------------------------------------------------------------
     def complete(self, messages: list[dict], *, tag: str = "", seed: int | None = None) -> LLMReply:
         """One chat completion. Raises ``LLMError`` (one line, no secrets) when it cannot get a reply."""
@@ -347,13 +413,21 @@ class LLMClient:
                 call.prompt_tokens = hit["prompt_tokens"] or 0
                 call.completion_tokens = hit["completion_tokens"] or 0
                 call.original_cost_usd = hit["cost_usd"] or 0.0
+                call.finish_reason = hit.get("finish_reason")
                 call.latency_s = time.monotonic() - t0
                 self._record(call)
                 return LLMReply(hit["reply"], call)
 
+        call.max_tokens = self.reply_limit(messages)
+        if call.max_tokens is None:
+            call.latency_s = time.monotonic() - t0
+            err = self._error(f"request not sent: the prompt needs about {estimate_tokens(messages)} tokens, "
+                              f"the context of model {self.model} holds {self.context_tokens}", "context", call)
+            self._record(call)
+            raise err
         lite = _lite()
         kwargs: dict[str, Any] = dict(model=self.model, messages=messages, timeout=self.timeout_s,
-                                      temperature=self.temperature, max_tokens=self.max_tokens,
+                                      temperature=self.temperature, max_tokens=call.max_tokens,
                                       num_retries=0, max_retries=0)
         if self.api_base:
             kwargs["api_base"] = self.api_base
@@ -387,6 +461,7 @@ class LLMClient:
                 self._record(call)
 
         text = _reply_text(response)
+        call.finish_reason = _finish_reason(response)
         usage = getattr(response, "usage", None)
         call.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         call.completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -396,7 +471,7 @@ class LLMClient:
         except Exception:  # noqa: BLE001 - unknown model: no price
             call.cost_usd, call.priced = 0.0, False
         if not text.strip():
-            finish = _finish_reason(response)
+            finish = call.finish_reason
             hint = f" (finish_reason={finish})" if finish and finish != "stop" else ""
             err = self._error(f"model returned an empty reply{hint}", "empty_reply", call)
             self._record(call)
@@ -405,7 +480,8 @@ class LLMClient:
         if key is not None:
             try:
                 self.cache.put(key, model=self.model, reply=text, prompt_tokens=call.prompt_tokens,
-                               completion_tokens=call.completion_tokens, cost_usd=call.cost_usd)
+                               completion_tokens=call.completion_tokens, cost_usd=call.cost_usd,
+                               finish_reason=call.finish_reason)
             except sqlite3.Error:
                 pass  # a cache that cannot be written must not lose a paid reply
         return LLMReply(text, call)
@@ -428,6 +504,8 @@ class LLMClient:
             return f"server error from model {self.model}{where} (HTTP {status}){tries}: {detail}"
         if kind == "not_found":
             return f"model {self.model} not found{where} (HTTP 404; check --model): {detail}"
+        if kind == "context":
+            return f"model {self.model} rejected the request as too long for its context (HTTP {status or 400}): {detail}"
         if kind == "bad_request":
             if "LLM Provider NOT provided" in str(exc):
                 return _unknown_model_message(self.model)
@@ -455,6 +533,8 @@ class LLMClient:
             raise self._error(_unknown_model_message(self.model), "unknown_model")
         if self.api_base:
             self._check_reachable()
+            if not self.context_tokens:
+                self.context_tokens = self._served_context()
             return
         try:
             env = _lite().validate_environment(model=self.model, api_key=self._api_key)
@@ -471,16 +551,30 @@ class LLMClient:
             raise self._error(f"no credentials for model {self.model}: set {need} (or pass --api-key-env)",
                               "missing_key")
 
-    def _check_reachable(self) -> None:
-        url = f"{self.api_base}/models"
+    def _get(self, url: str):
+        """An opened GET request to the model server (no proxy for a local one)."""
         req = urllib.request.Request(url, method="GET")
         if self._api_key:
             req.add_header("Authorization", f"Bearer {self._api_key}")
         host = urllib.parse.urlparse(url).hostname or ""
         handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
-        opener = urllib.request.build_opener(*handlers)
+        return urllib.request.build_opener(*handlers).open(req, timeout=5)
+
+    def _served_context(self) -> int | None:
+        """The context size a llama.cpp server was started with (its ``/props``), else None."""
+        root = re.sub(r"/v1$", "", self.api_base or "")
         try:
-            with opener.open(req, timeout=5) as resp:
+            with self._get(f"{root}/props") as resp:
+                props = json.loads(resp.read(1 << 20))
+            n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") or props.get("n_ctx")
+            return int(n_ctx) if n_ctx else None
+        except (urllib.error.URLError, OSError, ValueError, TypeError, AttributeError):
+            return None
+
+    def _check_reachable(self) -> None:
+        url = f"{self.api_base}/models"
+        try:
+            with self._get(url) as resp:
                 resp.read(1 << 16)
         except urllib.error.HTTPError as e:
             if e.code in (401, 403):

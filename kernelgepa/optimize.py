@@ -17,7 +17,8 @@ class OptimizeError(Exception):
     """Bad setup, reported as one line before any work starts."""
 
 
-def _client(model: str, args, cache):
+def _client(model: str, args, cache, role: str):
+    from kernelgepa.cli_llm import llm_settings
     from kernelgepa.llm import LLMClient
 
     key = None
@@ -25,7 +26,11 @@ def _client(model: str, args, cache):
         key = os.environ.get(args.api_key_env)
         if not key:
             raise OptimizeError(f"--api-key-env {args.api_key_env}: that environment variable is not set")
-    return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers)
+    try:
+        settings = llm_settings(args, role)
+    except ValueError as e:
+        raise OptimizeError(str(e)) from None
+    return LLMClient(model, api_base=args.api_base, api_key=key, cache=cache, concurrency=args.workers, **settings)
 
 
 def _manual(args, console):
@@ -116,18 +121,21 @@ def run_optimize(args, tasks, executor, console) -> Outcome:
                             "resume it with the same, or use a new --run-dir")
     store.set_meta("config", config)
     cache = ResponseCache(run_dir / "llm_cache.db")
-    writer = _client(args.model, args, cache)
-    reflector = _client(args.reflection_model or args.model, args, cache)
+    writer = _client(args.model, args, cache, "writer")
+    reflector = _client(args.reflection_model or args.model, args, cache, "reflection")
     try:
         writer.preflight()
         if reflector.model != writer.model:
             reflector.preflight()
+        else:  # the same model on the same server: the context the writer's preflight learned
+            reflector.context_tokens = reflector.context_tokens or writer.context_tokens
     except LLMError as e:
         raise OptimizeError(str(e)) from None
     if args.stall_iterations < 1:
         raise OptimizeError("--stall-iterations must be at least 1")
     if args.target_speedup <= 0:
         raise OptimizeError("--target-speedup must be positive")
+    store.set_meta("llm", {"writer": writer.settings(), "reflection": reflector.settings()})
     budget = Budget(max_rollouts=args.budget_rollouts, max_usd=args.budget_usd, max_wall_s=args.budget_wall,
                     stop_file=run_dir / "STOP", max_llm_calls=args.budget_llm_calls,
                     max_iterations=args.max_iterations)
@@ -150,6 +158,10 @@ def run_optimize(args, tasks, executor, console) -> Outcome:
                                  stall_iterations=args.stall_iterations,
                                  target_speedup=None if args.backend == "npu" else args.target_speedup),
                     manual=manual)
+    adapter.on_attempt = lambda a: engine._progress(
+        store.get_meta("iteration", 0), f"{a.task}: kernel {a.kernel_id} {a.status}")
+    console.print(f"optimize: {len(names)} tasks, writer {writer.model}, reflection {reflector.model}, "
+                  f"run dir {run_dir}", highlight=False)
     t0 = time.monotonic()
     error = None
     try:

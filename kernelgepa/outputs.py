@@ -56,9 +56,10 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
         pure = [(ok and not r.get("torch_ops"), sp) for (ok, sp), r in zip(pairs, shown)]
         summary.update(rules=cfg.get("rules"), tolerance=cfg.get("tolerance"), fast_p_pure=summarize(pure)["fast_p"])
     totals = store.totals()
-    solved = max(1, summary["n_correct"])
+    solved = summary["n_correct"]  # nothing solved: no per-solved-task figure (not the totals)
     summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],
-                   wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved, wall_s_per_solved_task=wall_s / solved,
+                   wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved if solved else None,
+                   wall_s_per_solved_task=wall_s / solved if solved else None,
                    iterations=store.get_meta("iteration", 0), stopped=stopped, **llm_spend(store.llm_calls()))
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

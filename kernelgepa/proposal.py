@@ -66,10 +66,10 @@ class Proposer:
             try:
                 reply = complete_recorded(self.client, self.store, sent, tag=tag)
             except LLMError as e:
-                if e.kind != "empty_reply":  # systemic failures (auth, unreachable...) end the run
+                if e.is_systemic:  # every further call would fail alike (auth, unreachable...): end the run
                     raise
-                out.call_id = e.call.id if e.call else ""
-                out.failures.append("empty reply")
+                out.call_id = e.call.id if e.call else ""  # this request only (empty reply, context, 4xx)
+                out.failures.append("empty reply" if e.kind == "empty_reply" else f"failed call ({e.kind})")
                 continue
             out.call_id = reply.call.id
             text, why = usable_strategy(reply.text)

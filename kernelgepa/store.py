@@ -49,6 +49,7 @@ class RunStore(Protocol):
     def kernel(self, kernel_id: int) -> dict | None: ...
     def best_kernel(self, task: str) -> dict | None: ...
     def kernel_by_source(self, task: str, source: str) -> dict | None: ...
+    def kernel_by_attempt(self, task: str, attempt: str) -> dict | None: ...
     def add_evaluation(self, key: str, strategy_id: int, task: str, kind: str, kernel_id: int | None,
                        score: float) -> None: ...
     def evaluation(self, key: str) -> dict | None: ...
@@ -146,6 +147,13 @@ class SQLiteStore:
         """An identical kernel already evaluated for this task (never evaluate the same code twice)."""
         rows = self._kernel_rows("SELECT * FROM kernels WHERE task = ? AND source = ? ORDER BY id LIMIT 1",
                                  (task, source))
+        return rows[0] if rows else None
+
+    def kernel_by_attempt(self, task: str, attempt: str) -> dict | None:
+        """The kernel a request with this key (``result.attempt``) already produced: a resumed run
+        reuses the verdict instead of storing the same reply again."""
+        rows = self._kernel_rows("SELECT * FROM kernels WHERE task = ? AND json_extract(result, '$.attempt') = ? "
+                                 "ORDER BY id LIMIT 1", (task, attempt))
         return rows[0] if rows else None
 
     # ---- evaluations --------------------------------------------------------------------------

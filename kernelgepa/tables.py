@@ -138,8 +138,14 @@ def print_run_summary(s: dict) -> None:
     tokens = s.get("prompt_tokens", 0) + s.get("completion_tokens", 0)
     console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls ({s.get('llm_calls_cached', 0)} "
                   f"cached), {tokens} tokens, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
-                  f"(${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task) "
+                  f"({_per_solved(s)}) "
                   f"| stopped: {s.get('stopped', '-')}")
+
+
+def _per_solved(s: dict) -> str:
+    if s.get("usd_per_solved_task") is None:
+        return "nothing solved"
+    return f"${s['usd_per_solved_task']:.3f} and {s['wall_s_per_solved_task']:.0f}s per solved task"
 
 
 def print_hits(hits) -> None:

@@ -7,7 +7,8 @@ Usage::
 
 The server speaks just enough of the OpenAI API for litellm's OpenAI provider: ``GET /v1/models``
 and ``POST /v1/chat/completions`` (non-streaming). Behaviour is scripted with a ``responder``
-(messages -> reply text), ``fail_next(n, status)`` for HTTP errors, and ``delay_s`` for slow replies.
+(messages -> reply text, or a ``MockReply`` with a finish reason), ``fail_next(n, status, message)`` for
+HTTP errors, and ``delay_s`` for slow replies. ``replay(fixtures)`` answers with recorded real replies.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 MOCK_MODEL = "mock-model"
 
@@ -32,6 +34,27 @@ _ERROR_TYPES = {
 }
 
 
+@dataclass
+class MockReply:
+    """A scripted reply with its finish reason ("length": cut off at max_tokens)."""
+    text: str
+    finish_reason: str = "stop"
+
+
+def replay(fixtures: Iterable[dict]) -> Callable[[list[dict]], MockReply]:
+    """A responder that answers with recorded replies (``{"reply", "finish_reason"}``) in turn, cycling."""
+    items = [MockReply(f["reply"], f.get("finish_reason") or "stop") for f in fixtures]
+    state = {"n": 0}
+    lock = threading.Lock()
+
+    def respond(messages: list[dict]) -> MockReply:
+        with lock:
+            item = items[state["n"] % len(items)]
+            state["n"] += 1
+        return item
+    return respond
+
+
 def _default_responder(messages: list[dict]) -> str:
     last = messages[-1].get("content", "") if messages else ""
     return f"echo: {last}"
@@ -41,25 +64,26 @@ class MockLLMServer:
     """OpenAI-compatible chat-completions server in a daemon thread (context manager)."""
 
     def __init__(self, responder: Callable[[list[dict]], str] | None = None, *, delay_s: float = 0.0,
-                 require_key: str | None = None):
+                 require_key: str | None = None, served_context: int | None = None):
         self.responder = responder or _default_responder
         self.delay_s = delay_s
         # when set, requests must carry "Authorization: Bearer <require_key>"; others get an
         # OpenAI-style 401 that echoes the key they sent (as careless servers do)
         self.require_key = require_key
+        self.served_context = served_context    # when set, GET /props answers as llama.cpp's server does
         self.requests: list[dict] = []          # every chat-completions request body, in arrival order
         self.max_in_flight = 0                  # most chat-completions requests being served at once
         self._in_flight = 0
-        self._fail_queue: list[int] = []
+        self._fail_queue: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- scripting -------------------------------------------------------------------------------
-    def fail_next(self, n: int, status: int = 429) -> None:
+    def fail_next(self, n: int, status: int = 429, message: str | None = None) -> None:
         """Make the next ``n`` chat-completions requests answer HTTP ``status`` with an error body."""
         with self._lock:
-            self._fail_queue.extend([status] * n)
+            self._fail_queue.extend([(status, message)] * n)
 
     @property
     def request_count(self) -> int:
@@ -114,6 +138,8 @@ class MockLLMServer:
                 if self.path.rstrip("/") in ("/v1/models", "/models"):
                     self._send_json(200, {"object": "list", "data": [
                         {"id": MOCK_MODEL, "object": "model", "created": 0, "owned_by": "mock"}]})
+                elif self.path.rstrip("/") == "/props" and server.served_context:
+                    self._send_json(200, {"default_generation_settings": {"n_ctx": server.served_context}})
                 else:
                     self._send_json(404, _error_body(404, f"no route GET {self.path}"))
 
@@ -136,19 +162,21 @@ class MockLLMServer:
                     server.requests.append(body)
                     server._in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server._in_flight)
-                    status = server._fail_queue.pop(0) if server._fail_queue else None
+                    status, message = server._fail_queue.pop(0) if server._fail_queue else (None, None)
                 try:
                     if server.delay_s:
                         time.sleep(server.delay_s)
                     if status is not None:
-                        self._send_json(status, _error_body(status, f"mock error {status}"))
+                        self._send_json(status, _error_body(status, message or f"mock error {status}"))
                         return
                     messages = body.get("messages", [])
                     try:
-                        text = server.responder(messages)
+                        got = server.responder(messages)
                     except Exception as e:  # a broken responder is a server error, not a hang
                         self._send_json(500, _error_body(500, f"responder failed: {e}"))
                         return
+                    got = got if isinstance(got, MockReply) else MockReply(got)
+                    text = got.text
                     prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)
                     prompt_tokens = prompt_chars // 4
                     completion_tokens = len(text) // 4
@@ -159,7 +187,7 @@ class MockLLMServer:
                         "model": body.get("model", MOCK_MODEL),
                         "choices": [{"index": 0,
                                      "message": {"role": "assistant", "content": text},
-                                     "finish_reason": "stop"}],
+                                     "finish_reason": got.finish_reason}],
                         "usage": {"prompt_tokens": prompt_tokens,
                                   "completion_tokens": completion_tokens,
                                   "total_tokens": prompt_tokens + completion_tokens},

@@ -242,3 +242,14 @@ def test_cpp_reasons():
 def test_cpp_think_section_is_ignored():
     decoy = KERNEL.replace("> 0 ?", "< 0 ?")
     assert cpp(f"<think>\n{fence(decoy, 'cpp')}</think>\n{fence(KERNEL, 'cpp')}").code == KERNEL
+
+
+def test_runaway_code_is_no_kernel():
+    from kernelgepa.codeblocks import MAX_CODE_CHARS, MAX_LINE_CHARS, extract_code
+
+    long_line = "import torch\nclass ModelNew(torch.nn.Module):\n    def forward(self, x):\n        return x" + "y" * 20_000
+    assert "a line of 20" in extract_code(fence(long_line)).reason
+    many = "import torch\n" + "a = 1\n" * (MAX_CODE_CHARS // 6 + 10) + "class ModelNew(torch.nn.Module):\n    pass\n"
+    got = extract_code(fence(many))
+    assert got.code is None and "runaway output" in got.reason and str(MAX_CODE_CHARS) in got.reason
+    assert "a line of" in cpp(fence(KERNEL.replace("> 0 ?", "> 0" + " " * MAX_LINE_CHARS + "?"), "cpp")).reason
