@@ -114,6 +114,10 @@ class Builder:
         self.link_cuda = link_cuda
         self.timeout_s = timeout_s
         self.isolate = isolate
+        from harness.sandbox.isolation import tool
+
+        for compiler in ("g++", "nvcc"):  # absolute paths fixed before any candidate asks for a build
+            tool(compiler)
 
     # ---- public -------------------------------------------------------------------------
     def build(self, req: BuildRequest) -> BuildResult:
