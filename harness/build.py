@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from harness.integrity import discard_unless_verified, seal
 from harness.messages import parse_ptxas, trim_compiler_output
 
 ARG_TYPES = ("ptr", "int32", "int64", "float32", "float64", "stream")
@@ -145,9 +146,7 @@ class Builder:
                 meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked, "artifact": _artifact_name(req),
                         "resources": parse_ptxas(log) if req.needs_cuda else []}
                 (tmp / "meta.json").write_text(json.dumps(meta))
-                for p in tmp.rglob("*"):
-                    os.chmod(p, 0o755 if p.is_dir() else 0o644)
-                os.chmod(tmp, 0o755)
+                seal(tmp)
                 os.replace(tmp, final)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -158,7 +157,7 @@ class Builder:
     # ---- internals ----------------------------------------------------------------------
     def _cached(self, final: Path) -> BuildResult | None:
         meta_path = final / "meta.json"
-        if not meta_path.exists():
+        if not discard_unless_verified(final):  # a tampered entry is rebuilt, never loaded
             return None
         meta = json.loads(meta_path.read_text())
         art = final / meta.get("artifact", "lib.so")

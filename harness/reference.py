@@ -18,6 +18,7 @@ import torch
 
 from harness.compare import degenerate_reasons
 from harness.config import EvalConfig
+from harness.integrity import discard_unless_verified, seal
 from harness.jobs import JobReport, JobRunner
 from harness.result import Timing
 from harness.sandbox import Sandbox
@@ -83,7 +84,7 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
                   device: str, device_name: str, seeds: list[int], *, timed: bool = True,
                   fresh: bool = False) -> ReferenceRun:
     final = cache_root / "ref" / reference_key(task, cfg, seeds, device_name, timed)
-    if final.joinpath("reference.json").exists() and not fresh:
+    if not fresh and discard_unless_verified(final):  # a tampered or half-written entry is re-measured
         return ReferenceRun(final, json.loads(final.joinpath("reference.json").read_text()))
     job = {"role": "reference", "device": device, "threads": cfg.threads, "allow_tf32": cfg.allow_tf32,
            "task_path": str(task.path.resolve()), "overrides": task.overrides, "seeds": seeds,
@@ -98,6 +99,7 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
     run = ReferenceRun(report.job_dir / "out", data)
     data["degenerate"] = degenerate_reasons([run.outputs(k) for k in range(len(seeds))])
     (run.dir / "reference.json").write_text(json.dumps(data))
+    seal(run.dir)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():
         shutil.rmtree(final, ignore_errors=True)
