@@ -175,6 +175,7 @@ def test_stale_cached_baseline_is_remeasured_before_a_big_speedup_is_believed(ca
 
     from harness.backends import get_backend
     from harness.evaluate import Evaluator
+    from harness.integrity import seal
     from harness.reference import reference_key
     from tests.conftest import fast_config
 
@@ -187,6 +188,7 @@ def test_stale_cached_baseline_is_remeasured_before_a_big_speedup_is_believed(ca
     for k in ("median_ms", "mean_ms", "min_ms", "max_ms"):
         data["timing"][k] *= 10_000  # as if measured on a badly loaded machine
     cached.write_text(json.dumps(data))
+    seal(ref.dir)  # a stale but genuine entry (an unsealed edit would just be re-measured on read)
     assert ref.dir.name == reference_key(t, ev.cfg, ev.seeds(ev.cfg.trials), ev.backend.device_name("cpu"), True)
 
     r = ev.evaluate(t, EXAMPLES_DIR / "cpu" / "2_LeakyReLU.py", sandbox, "cpu")

@@ -198,11 +198,10 @@ def test_request_flood_does_not_hang_the_parent(box, task, candidate):
     assert "\n" not in r.error
 
 
-@pytest.mark.parametrize("name, fmt, words", [
-    ("deep_result", {"depth": 100_000}, "malformed result"), ("nested_spec", {"depth": 300}, "malformed result"),
-    ("huge_result", {}, "result file too large")])
-def test_pathological_result_is_crashed_in_one_line(box, task, candidate, name, fmt, words):
-    r = _run(box, task, candidate(name, **fmt) if fmt else candidate(name))
+@pytest.mark.parametrize("kind, depth, words", [("deep", 100_000, "malformed result"),
+                                               ("spec", 300, "malformed result"), ("huge", 0, "result file too large")])
+def test_pathological_result_is_crashed_in_one_line(box, task, candidate, kind, depth, words):
+    r = _run(box, task, candidate("pathological_result", kind=kind, depth=depth))
     assert r.status == Status.CRASHED and words in r.error and "\n" not in r.error, (r.status, r.error)
 
 
@@ -224,3 +223,11 @@ def test_cpu_affinity_cannot_be_widened(kind, task, candidate, cpu_eval, tmp_pat
         sb.close()
     assert r.error == "RuntimeError: cpus 0", r.error
     assert r.sandbox["cpus"] == [0] and r.sandbox["seccomp"]
+
+
+# ---- known hole: the timer runs in the candidate's process -------------------------------------------
+@pytest.mark.xfail(strict=True, reason="no timer outside the candidate's process yet (issue 13, 'timing a "
+                                       "candidate cannot forge'): remove this mark when that lands")
+def test_forged_timing_of_a_correct_kernel_is_not_believed(box, task, candidate):
+    r = _run(box, task, candidate("forge_timing"))
+    assert r.status != Status.OK or r.speedup < 10, (r.status, r.speedup, r.warnings)
