@@ -10,7 +10,6 @@ import hashlib
 import os
 import re
 import socket
-import threading
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from harness.backends import get_backend
 from harness.evaluate import Evaluator
 from harness.result import Status
 from harness.sandbox.local import LocalProcessSandbox
-from tests.conftest import CANDIDATES, fast_config
+from tests.conftest import CANDIDATES, accepting, fast_config
 
 SUCCESS = re.compile(r"\b(CONNECTED|READ|SEEN|PLANTED|OPENED|WORKED|GAINED|LISTED|WRITTEN)\b")
 
@@ -126,23 +125,8 @@ def unix_server(tmp_path):
     srv.bind(path)
     os.chmod(path, 0o777)
     srv.listen(1)
-    srv.settimeout(0.3)
-    accepted: list = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                accepted.append(srv.accept())
-            except OSError:
-                pass
-
-    th = threading.Thread(target=accept, daemon=True)
-    th.start()
-    yield path, accepted
-    stop.set()
-    th.join()
-    srv.close()
+    with accepting(srv) as accepted:
+        yield path, accepted
 
 
 def test_unix_sockets_cannot_be_reached(box, task, candidate, unix_server):
