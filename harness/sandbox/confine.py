@@ -131,11 +131,15 @@ def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_
 def confine(job_dir: str, job: dict, root: str | None, paths: list[str], cpus: set[int] | None) -> dict:
     """Everything between fork and the job's first line; returns which layers are active."""
     active: dict = {"private_view": False}
-    privileged = os.geteuid() == 0
-    if privileged:  # hand the writable parts to the sandbox user (before they are mounted read-only)
-        for sub in ("work", "out"):
-            os.chown(os.path.join(job_dir, sub), SANDBOX_UID, SANDBOX_UID)
-        os.chmod(job_dir, 0o711)
+    switch_uid = False
+    if os.geteuid() == 0:  # hand the writable parts to the sandbox user (before they are mounted read-only)
+        try:
+            for sub in ("work", "out"):
+                os.chown(os.path.join(job_dir, sub), SANDBOX_UID, SANDBOX_UID)
+            os.chmod(job_dir, 0o711)
+            switch_uid = True
+        except OSError:
+            pass  # a user namespace that maps only root: the view and seccomp still hold
     if root:
         try:
             enter_view(root, job_dir, job, paths)
@@ -147,13 +151,10 @@ def confine(job_dir: str, job: dict, root: str | None, paths: list[str], cpus: s
     if cpus:
         os.sched_setaffinity(0, cpus)
         active["cpus"] = sorted(os.sched_getaffinity(0))
-    if privileged:
-        try:
-            os.setgroups([])
-            os.setgid(SANDBOX_UID)
-            os.setuid(SANDBOX_UID)
-        except OSError:
-            pass  # e.g. a user namespace that maps only root: the view and seccomp still hold
+    if switch_uid:
+        os.setgroups([])
+        os.setgid(SANDBOX_UID)
+        os.setuid(SANDBOX_UID)
     active["uid"] = os.geteuid()
     active["caps_dropped"] = drop_privileges()
     active["seccomp"] = seccomp.install()
