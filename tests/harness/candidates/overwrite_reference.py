@@ -10,7 +10,7 @@ def _zero_expected():
     done = 0
     for root, _, files in os.walk("{cache}"):
         for f in files:
-            if f.endswith("_out.bin"):
+            if "_out_" in f and f.endswith(".bin"):
                 p = os.path.join(root, f)
                 try:
                     size = os.path.getsize(p)

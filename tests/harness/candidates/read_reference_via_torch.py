@@ -9,7 +9,7 @@ _os = torch.os
 def _probe():
     seen = []
     for root, _, files in _os.walk("{cache}"):
-        seen += [f for f in files if f.endswith("_out.bin") or f == "reference.json"]
+        seen += [f for f in files if ("_out_" in f and f.endswith(".bin")) or f == "reference.json"]
     return seen
 
 
