@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.cache import BoundedCache, write_error
+from harness.integrity import discard_unless_verified, seal
 from harness.messages import parse_ptxas, trim_compiler_output
 
 ARG_TYPES = ("ptr", "int32", "int64", "float32", "float64", "stream")
@@ -116,6 +117,10 @@ class Builder:
         self.isolate = isolate
         self._store = BoundedCache(self.cache_dir.parent)
         self._store.section(self.cache_dir.name)
+        from harness.sandbox.isolation import tool
+
+        for compiler in ("g++", "nvcc"):  # absolute paths fixed before any candidate asks for a build
+            tool(compiler)
 
     def entry_key(self, req: BuildRequest) -> str:
         """The cache key: the request plus what changes its artifact on this builder (GPU arch, and
@@ -153,9 +158,7 @@ class Builder:
                         "arch": self.cuda_arch if req.needs_cuda else None,
                         "resources": parse_ptxas(log) if req.needs_cuda else []}
                 (tmp / "meta.json").write_text(json.dumps(meta))
-                for p in tmp.rglob("*"):
-                    os.chmod(p, 0o755 if p.is_dir() else 0o644)
-                os.chmod(tmp, 0o755)
+                seal(tmp)  # the hash of every file; owned by us, read-only to others
             except OSError as e:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise write_error(self.cache_dir, e) from None
@@ -166,6 +169,8 @@ class Builder:
 
     # ---- internals ----------------------------------------------------------------------
     def _cached(self, final: Path) -> BuildResult | None:
+        if not discard_unless_verified(final):  # a tampered entry is rebuilt, never loaded
+            return None
         try:
             meta = json.loads((final / "meta.json").read_text())
         except (OSError, ValueError):

@@ -17,7 +17,7 @@ from harness.cache import BoundedCache
 from harness.compare import compare
 from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
-from harness.jobs import JobReport, JobRunner
+from harness.jobs import JobReport, JobRunner, stage_artifact
 from harness.messages import first_error_line, format_resources
 from harness.noise import paired_speedup, unpaired_speedup
 from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_reference
@@ -26,6 +26,7 @@ from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
 from harness.symbols import check_artifact
 from harness.tensorio import SpecError, decode, flatten
+from harness.untrusted import load_json
 from kernelbench_tasks.task import Task
 
 
@@ -358,10 +359,7 @@ class RunSession:
         if self.failure:
             return {"error": self.failure[1]}
         try:
-            path = job_dir / f"req-{int(text)}.json"
-            if path.stat().st_size > 16 << 20:
-                raise ValueError("request too large")
-            req = BuildRequest.from_dict(json.loads(path.read_text()))
+            req = BuildRequest.from_dict(load_json(job_dir / "out" / f"req-{int(text)}.json", 16 << 20))
         except (ValueError, KeyError, TypeError, OSError) as e:
             self.failure = (Status.INVALID, f"malformed build request: {e}", "")
             return {"error": self.failure[1]}
@@ -386,4 +384,4 @@ class RunSession:
             self.failure = (Status.REJECTED, refusal, "")
             return {"error": refusal}
         self.artifacts[req.key] = b.artifact or ""
-        return {"artifact": b.artifact, "run": self.backend.can_run}
+        return {"artifact": stage_artifact(b.artifact, job_dir) if b.artifact else None, "run": self.backend.can_run}

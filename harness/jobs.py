@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import threading
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.sandbox import Sandbox, SandboxJob, SandboxOutcome
+from harness.untrusted import UntrustedError, load_json
 
-_MAX_RESULT_BYTES = 64 << 20
+_MAX_RESULT_BYTES = 4 << 20
 
 
 @dataclass
@@ -21,6 +23,7 @@ class JobReport:
     result: dict | None  # None if the child died before writing one
     job_dir: Path
     log_tail: str
+    malformed: str | None = None  # why the result file was refused (one line)
 
     @property
     def isolation(self) -> dict:
@@ -37,9 +40,13 @@ class JobReport:
         o = self.outcome
         if o.timed_out:
             return "timeout", o.last_phase, f"timed out in phase '{o.last_phase}' (process group killed)"
+        if o.violation:
+            return "crashed", o.last_phase, o.violation
         if o.signal:
             name = signal.Signals(o.signal).name if o.signal in signal.Signals._value2member_map_ else str(o.signal)
             return "crashed", o.last_phase, f"killed by {name} in phase '{o.last_phase}'"
+        if self.malformed:
+            return "crashed", o.last_phase, self.malformed
         if self.result is None:
             return "crashed", o.last_phase, f"exited with code {o.exit_code} without reporting a result"
         if self.error:
@@ -71,19 +78,21 @@ class JobRunner:
         """``on_request(job_dir, text) -> reply line`` answers the child's requests (kernel builds)."""
         jd = self.work_root / uuid.uuid4().hex[:16]
         jd.mkdir(mode=0o700)
+        (jd / "work").mkdir()
+        (jd / "out").mkdir()
+        job = stage_job(job, jd)
         (jd / "job.json").write_text(json.dumps(job))
         handler = (lambda text: on_request(jd, text)) if on_request else None
         outcome = sandbox.run(SandboxJob(jd, timeouts, handler))
-        res_path = jd / "result.json"
-        result = None
-        if res_path.is_file() and res_path.stat().st_size <= _MAX_RESULT_BYTES:
+        result, malformed = None, None
+        if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):
             try:
-                result = json.loads(res_path.read_text())
+                result = load_json(jd / "out" / "result.json", _MAX_RESULT_BYTES)
                 if not isinstance(result, dict):
-                    result = None
-            except (ValueError, UnicodeDecodeError):
-                result = None
-        return JobReport(outcome, result, jd, _tail(jd / "log.txt"))
+                    raise UntrustedError("malformed result file: not an object")
+            except UntrustedError as e:
+                result, malformed = None, str(e)
+        return JobReport(outcome, result, jd, _tail(jd / "log.txt"), malformed)
 
     def discard(self, report: JobReport) -> None:
         """Delete a finished job's directory, off the critical path."""
@@ -91,9 +100,48 @@ class JobRunner:
             threading.Thread(target=shutil.rmtree, args=(report.job_dir, True), daemon=True).start()
 
 
+def stage_artifact(path: str, jd: Path) -> str:
+    """A copy of a built artifact inside the job folder (the child sees no cache): the cache entry
+    itself stays out of the candidate's reach."""
+    src = Path(path)
+    dst = jd / "art" / src.parent.name / src.name
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if not dst.exists():
+        shutil.copyfile(src, dst)
+    return str(dst)
+
+
+def stage_job(job: dict, jd: Path) -> dict:
+    """The job as the child may see it: the reference's trial inputs copied into ``in/`` (never its
+    expected outputs or timings) and prebuilt artifacts copied into ``art/``."""
+    job = dict(job)
+    if job.get("ref_dir"):
+        src, dst = Path(job["ref_dir"]), jd / "in"
+        dst.mkdir()
+        ref = json.loads((src / "reference.json").read_text())
+        # seeds and digests let the child regenerate inputs (harness.worker.inputs) where none are stored
+        view = {"init": ref["init"], "trials": [{k: t[k] for k in ("seed", "input_digest", "inputs") if k in t}
+                                                for t in ref["trials"]]}
+        for name in _files(view):
+            shutil.copyfile(src / name, dst / name)
+        (dst / "reference.json").write_text(json.dumps(view))
+        job["ref_dir"] = str(dst)
+    if job.get("artifacts"):
+        job["artifacts"] = {k: stage_artifact(v, jd) if v else v for k, v in job["artifacts"].items()}
+    return job
+
+
+def _files(spec) -> list[str]:
+    if isinstance(spec, dict):
+        return ([spec["file"]] if spec.get("t") == "tensor" else []) + [f for v in spec.values() for f in _files(v)]
+    if isinstance(spec, list):
+        return [f for v in spec for f in _files(v)]
+    return []
+
+
 def _tail(path: Path, limit: int = 4000) -> str:
     """The last ``limit`` bytes of a possibly huge log (the output cap as the parent sees it)."""
-    if not path.exists():
+    if not path.is_file() or path.is_symlink():
         return ""
     size = path.stat().st_size
     with open(path, "rb") as f:

@@ -17,6 +17,7 @@ import torch
 from harness.cache import BoundedCache
 from harness.compare import degenerate_reasons
 from harness.config import EvalConfig
+from harness.integrity import discard_unless_verified, seal
 from harness.jobs import JobReport, JobRunner
 from harness.noise import baseline_is_noisy
 from harness.result import Timing
@@ -107,6 +108,8 @@ def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: st
 
 
 def _cached(final: Path, task: Task) -> ReferenceRun | None:
+    if not discard_unless_verified(final):  # a tampered or half-written entry is re-measured
+        return None
     try:
         return ReferenceRun(final, json.loads(final.joinpath("reference.json").read_text()), task)
     except (OSError, ValueError):
@@ -146,6 +149,7 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
         if not outputs:
             drop_outputs(run)
         (run.dir / "reference.json").write_text(json.dumps(data))
+        seal(run.dir)  # the hash of every file: what the child wrote is trusted only as sealed here
         store.install(run.dir, final, replace=True)
         return ReferenceRun(final, data, task)
     finally:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from harness.untrusted import UntrustedError, read_bytes
+
 DTYPES = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
     "bfloat16": torch.bfloat16, "int64": torch.int64, "int32": torch.int32, "int16": torch.int16,
@@ -67,7 +69,7 @@ def read_tensor(spec: dict, directory: Path, budget: list[int] | None = None) ->
     for s in shape:
         numel *= s
     nbytes = numel * torch.empty((), dtype=dtype).element_size()
-    if not path.is_file() or os.path.getsize(path) != nbytes:
+    if path.is_symlink() or not path.is_file() or os.path.getsize(path) != nbytes:
         raise SpecError(f"{name}: expected {nbytes} bytes for {spec['dtype']}{shape}")
     if budget is not None:
         budget[0] -= nbytes
@@ -75,8 +77,13 @@ def read_tensor(spec: dict, directory: Path, budget: list[int] | None = None) ->
             raise SpecError("outputs larger than allowed")
     if nbytes == 0:
         return torch.empty(shape, dtype=dtype)
-    raw = torch.from_file(str(path), shared=False, size=nbytes, dtype=torch.uint8)
-    return raw.view(dtype).reshape(shape)
+    try:
+        raw = read_bytes(path, nbytes)  # no symlink followed, no more than announced
+    except UntrustedError as e:
+        raise SpecError(str(e)) from None
+    if len(raw) != nbytes:
+        raise SpecError(f"{name}: expected {nbytes} bytes for {spec['dtype']}{shape}")
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape)
 
 
 def flatten(value) -> list:

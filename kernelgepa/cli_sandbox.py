@@ -60,7 +60,7 @@ def sandbox_factory(ev, args, threads: int) -> Callable[[], Sandbox]:
 
     ensure_image(connect(), args.docker_image)
     tasks = Path(args.tasks).resolve()
-    paths = [ev.cache_root, tasks if tasks.is_dir() else tasks.parent]
+    paths = [tasks if tasks.is_dir() else tasks.parent]  # no cache: jobs get copies of their inputs and kernels
     if getattr(args, "solutions", None):
         paths.append(Path(args.solutions))
     if hasattr(args, "run_dir"):  # optimize writes kernels under the run dir (default runs/<time>)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,27 @@ def docker_image(tmp_path_factory) -> str:
     if proc is not None:
         proc.terminate()
         proc.wait(60)
+
+
+@contextmanager
+def accepting(srv):
+    """Accept connections on the listening socket ``srv`` in the background; yields the accepted list."""
+    srv.settimeout(0.3)
+    accepted: list = []
+    stop = threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(srv.accept())
+            except OSError:
+                pass
+
+    th = threading.Thread(target=accept, daemon=True)
+    th.start()
+    try:
+        yield accepted
+    finally:
+        stop.set()
+        th.join()
+        srv.close()

@@ -31,6 +31,7 @@ class SandboxOutcome:
     wall_s: float
     markers: list[tuple[str, float]]  # (name, seconds since job start) as seen from outside
     isolation: dict = field(default_factory=dict)
+    violation: str | None = None  # the job broke the protocol (flood, oversized line): killed, one line why
 
     def window(self, begin: str, end: str) -> float | None:
         """Seconds between two markers, measured by the parent's clock."""

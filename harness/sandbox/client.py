@@ -18,6 +18,12 @@ from typing import BinaryIO
 from harness.sandbox import SandboxJob, SandboxOutcome
 
 
+# Caps on what a child may send over the markers channel (a flood must not hang or bloat the parent).
+MAX_MARKERS = 10_000
+MAX_REQUESTS = 256
+MAX_LINE = 64 << 10
+
+
 class SandboxStartError(RuntimeError):
     """The sandbox could not be started (or died): one line saying why, for the user."""
 
@@ -69,6 +75,7 @@ class ForkServerClient:
     def _run(self, job: SandboxJob) -> SandboxOutcome:
         jd = Path(job.job_dir)
         (jd / "work").mkdir(parents=True, exist_ok=True)
+        (jd / "out").mkdir(exist_ok=True)
         fifo = jd / "markers"
         os.mkfifo(fifo, 0o600)
         os.mkfifo(jd / "replies", 0o600)
@@ -81,6 +88,16 @@ class ForkServerClient:
         pending = [b""]
         open_fds = [mfd]
 
+        violation: list[str] = []
+        requests = [0]
+
+        def refuse(why: str) -> None:
+            """The child broke the protocol: stop listening and end it (one line says why)."""
+            if not violation:
+                violation.append(why)
+            open_fds.clear()
+            deadline[0] = 0.0
+
         def on_marker(fd):
             data = os.read(fd, 65536)
             now = time.monotonic() - t0
@@ -88,11 +105,19 @@ class ForkServerClient:
                 open_fds.clear()  # writer closed; stop polling the EOF
                 return
             pending[0] += data
+            if len(pending[0]) > MAX_LINE and b"\n" not in pending[0][-len(data):]:
+                return refuse(f"protocol violation: a marker line longer than {MAX_LINE} bytes")
             while b"\n" in pending[0]:
                 line, pending[0] = pending[0].split(b"\n", 1)
                 text = line.decode(errors="replace")
+                if len(markers) >= MAX_MARKERS:
+                    return refuse(f"protocol violation: more than {MAX_MARKERS} markers")
                 if text.startswith("req:") and job.on_request:
-                    self._answer(reply_fd, job.on_request(text[4:]))
+                    requests[0] += 1
+                    if requests[0] > MAX_REQUESTS:
+                        return refuse(f"protocol violation: more than {MAX_REQUESTS} requests")
+                    if not self._answer(reply_fd, job.on_request(text[4:])):
+                        return refuse("protocol violation: requests sent faster than their replies were read")
                     deadline[0] = time.monotonic() + self._limit(job, phase[0])
                     continue
                 name = text[:64]
@@ -125,8 +150,8 @@ class ForkServerClient:
                     self._send({"op": "kill", "pid": pid})
                     msg = {"code": 0, "signal": None}
                     break
-                if msg is None:  # the current phase's deadline passed
-                    timed_out = True
+                if msg is None:  # the current phase's deadline passed, or the child broke the protocol
+                    timed_out = not violation
                     self._send({"op": "kill", "pid": pid})
                     deadline[0] = time.monotonic() + 30
                     continue
@@ -143,16 +168,22 @@ class ForkServerClient:
         return SandboxOutcome(
             exit_code=msg.get("code"), signal=msg.get("signal"), timed_out=timed_out,
             last_phase=phase[0], wall_s=time.monotonic() - t0, markers=markers, isolation=dict(self.isolation),
+            violation=violation[0] if violation else None,
         )
 
     @staticmethod
-    def _answer(reply_fd: int, line: str) -> None:
+    def _answer(reply_fd: int, line: str, wait_s: float = 5.0) -> bool:
+        """Write one reply; False if the child leaves its reply pipe full for ``wait_s``."""
         data = (line.replace("\n", " ") + "\n").encode()
+        until = time.monotonic() + wait_s
         while data:
             try:
                 data = data[os.write(reply_fd, data):]
             except BlockingIOError:
-                select.select([], [reply_fd], [], 1.0)
+                if time.monotonic() > until:
+                    return False
+                select.select([], [reply_fd], [], 0.1)
+        return True
 
     @staticmethod
     def _limit(job: SandboxJob, phase: str) -> float:

@@ -40,6 +40,9 @@ PYTHON_LABEL = "kernelgepa.python"
 _CONTAINER_LABEL = "kernelgepa.sandbox"
 # Set by the container runtime for the GPUs it exposes; the host's values would name the wrong ones.
 _HOST_ONLY_ENV = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
+# The fork server's only capabilities: enough to build each job's private view (confine.py) and switch
+# it to an unprivileged user; every job drops all of them before its first line runs.
+_SERVER_CAPS = ("SYS_ADMIN", "SYS_CHROOT", "SETUID", "SETGID", "CHOWN", "KILL")
 _ENGINE_HINT = "start it (`sudo systemctl start docker`, or `sudo dockerd &`) or point DOCKER_HOST at one"
 
 
@@ -231,7 +234,7 @@ class DockerSandbox(ForkServerClient):
                 mounts=[docker.types.Mount(p, p, type="bind", read_only=not rw) for p, rw in mounts.items()],
                 network_mode="none", read_only=True, tmpfs={"/tmp": f"rw,size={lim.tmpfs_bytes},mode=1777"},
                 environment=self._env, working_dir="/", user=f"{os.getuid()}:{os.getgid()}",
-                cap_drop=["ALL"], security_opt=["no-new-privileges"], mem_limit=lim.memory_bytes,
+                cap_drop=["ALL"], cap_add=list(_SERVER_CAPS), security_opt=["no-new-privileges"], mem_limit=lim.memory_bytes,
                 memswap_limit=lim.memory_bytes, pids_limit=lim.pids, nano_cpus=int(lim.cpus * 1e9) if lim.cpus else None,
                 cpuset_cpus=lim.cpuset or ",".join(map(str, sorted(os.sched_getaffinity(0)))),
                 device_requests=self._device_requests, labels={_CONTAINER_LABEL: "1"})
@@ -240,8 +243,8 @@ class DockerSandbox(ForkServerClient):
             raise SandboxStartError(f"could not start a container from {self.image}: "
                                     f"{str(e.explanation or e).splitlines()[0]}") from None
         msg = self._await_ready()
-        self.isolation = {"pid_namespace": msg["pid_namespace"], "network_isolated": msg["network_isolated"],
-                          "container": self.image, "read_only_root": True}
+        self.isolation = {"sandbox": "docker", "pid_namespace": msg["pid_namespace"],
+                          "network_isolated": msg["network_isolated"], "container": self.image, "read_only_root": True}
 
     def _await_ready(self) -> dict:
         deadline = time.monotonic() + self._start_timeout

@@ -19,6 +19,7 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 
 
 def _emit(obj: dict) -> None:
@@ -58,17 +59,24 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
     try:
         devnull = os.open(os.devnull, os.O_RDONLY)
         log = os.open(os.path.join(job_dir, "log.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # The channels to the parent are opened now, while the job folder is still ours to open.
+        markers = os.open(os.path.join(job_dir, "markers"), os.O_WRONLY | os.O_NONBLOCK)
+        replies = os.open(os.path.join(job_dir, "replies"), os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        os.closerange(3, 1024)
-        from harness.sandbox.isolation import drop_privileges, set_limits
+        os.dup2(markers, 3)
+        os.dup2(replies, 4)
+        os.closerange(5, 1024)
+        from harness.sandbox.confine import confine
+        from harness.sandbox.isolation import set_limits
         from harness.worker.main import run_job
 
-        os.chdir(os.path.join(job_dir, "work"))
-        caps_dropped = drop_privileges()
+        with open(os.path.join(job_dir, "job.json")) as f:
+            job = json.load(f)
         set_limits(max_file_bytes=max_file_bytes)
-        code = run_job(job_dir, isolation={"caps_dropped": caps_dropped})
+        active = confine(job_dir, job, _VIEW_ROOT, _VIEW_PATHS, _CPUS)
+        code = run_job(job_dir, isolation=active, channels=(3, 4))
     except BaseException:  # noqa: BLE001 - the child must always exit, never return into the server loop
         import traceback
 
@@ -77,7 +85,37 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
         os._exit(code)
 
 
+def _sweep(keep: set[int]) -> None:
+    """Kill every process of this PID namespace but ``keep``: what a job left behind (double-forked,
+    in a new session) dies with it. Only when this server is the namespace's init."""
+    if os.getpid() != 1:
+        return
+    for _ in range(100):
+        alive = []
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in keep:
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as f:
+                        if f.read().rsplit(b")", 1)[1].split()[0] != b"Z":
+                            alive.append(int(name))
+                except (OSError, IndexError):
+                    pass
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+_VIEW_ROOT: str | None = None
+_VIEW_PATHS: list[str] = []
+_CPUS: set[int] | None = None
+
+
 def serve() -> None:
+    global _VIEW_ROOT, _VIEW_PATHS, _CPUS
     max_file_bytes = int(os.environ.get("KERNELGEPA_MAX_FILE_BYTES", str(4 << 30)))
     # Preload everything a child needs (imports only, no torch op): torch._dynamo alone costs
     # ~1 s and is pulled in by the first TorchDispatchMode a child enters. The server itself must
@@ -94,23 +132,30 @@ def serve() -> None:
     import harness.worker.reference  # noqa: F401
     import kernelbench_tasks.task  # noqa: F401
     del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
+    from harness.sandbox.confine import system_paths
+
+    _VIEW_PATHS = system_paths()
+    _VIEW_ROOT = tempfile.mkdtemp(prefix="kgepa-view-")
+    cpus = os.environ.get("KERNELGEPA_CPUS")
+    _CPUS = {int(c) for c in cpus.split(",")} if cpus else set(os.sched_getaffinity(0))
 
     rfd, wfd = os.pipe()
     os.set_blocking(wfd, False)
     signal.set_wakeup_fd(wfd)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _emit({"event": "ready", "pid_namespace": os.getpid() == 1,
+    _emit({"event": "ready", "pid_namespace": os.getpid() == 1, "cpus": sorted(_CPUS),
            "network_isolated": _network_isolated(), "python": sys.executable})
     buf = b""
     children: set[int] = set()
     spare = _spare(max_file_bytes)
+    job = None
     stdin_open = True
     while stdin_open or children:
         ready, _, _ = select.select([0, rfd] if stdin_open else [rfd], [], [], 1.0)
         if rfd in ready:
             os.read(rfd, 4096)
-        while children:
+        while True:  # reap every child, orphans a job left behind (now ours, as init) included
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -118,6 +163,9 @@ def serve() -> None:
             if pid == 0:
                 break
             children.discard(pid)
+            if pid == job:
+                job = None
+                _sweep({os.getpid(), spare[0]})
             _emit({"event": "exited", "pid": pid,
                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None})
@@ -129,6 +177,11 @@ def serve() -> None:
                 children.add(spare[0])
                 for pid in children:
                     _kill(pid)
+                _sweep({os.getpid()})
+                try:
+                    os.rmdir(_VIEW_ROOT)
+                except OSError:
+                    pass
                 continue
             buf += chunk
             while b"\n" in buf:
@@ -136,6 +189,8 @@ def serve() -> None:
                 msg = json.loads(line)
                 if msg["op"] == "run":
                     pid, w = spare
+                    _sweep({os.getpid(), pid})  # whatever an earlier job left: gone before this one starts
+                    job = pid
                     os.write(w, msg["job_dir"].encode())
                     os.close(w)
                     children.add(pid)
@@ -151,7 +206,7 @@ def _kill(pid: int) -> None:
     except (ProcessLookupError, PermissionError):
         try:
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             pass
 
 

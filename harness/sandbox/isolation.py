@@ -9,15 +9,20 @@ or read a non-dumpable parent), and rlimits on core dumps, file size and process
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import resource
+import shutil
+import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
+PR_SET_PDEATHSIG = 1
 
 # Variables a kernel build or run may legitimately need. Everything else (API keys, tokens,
 # cloud credentials, proxies, the user's own variables) is dropped.
@@ -36,8 +41,23 @@ def scrubbed_env(extra: dict[str, str] | None = None, *, home: str = "/tmp") -> 
     return env
 
 
+def trusted_path() -> str:
+    """The fixed PATH compilers are looked up in and run with: system folders and the CUDA toolkit,
+    never the caller's PATH (a folder on it could hold a planted ``g++``)."""
+    cuda = [os.path.join(os.environ[v], "bin") for v in ("CUDA_HOME", "CUDA_PATH") if os.environ.get(v)]
+    return os.pathsep.join([*cuda, "/usr/local/cuda/bin", "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+@functools.cache
+def tool(name: str) -> str | None:
+    """Absolute path of a compiler (resolved once, on the fixed PATH), or None if it is not installed."""
+    if os.path.isabs(name):
+        return name
+    return shutil.which(name, path=trusted_path())
+
+
 def compiler_env(workdir) -> dict[str, str]:
-    return scrubbed_env(home=str(workdir))
+    return scrubbed_env({"PATH": trusted_path()}, home=str(workdir))
 
 
 def cut_network() -> str:
@@ -84,6 +104,7 @@ def protect_parent() -> None:
 def isolate_compiler() -> None:
     """preexec_fn for compiler subprocesses: own process group, no network, no capabilities, bounded output."""
     os.setsid()
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     cut_network()
     drop_privileges()
     set_limits(max_file_bytes=4 << 30, max_procs=None)
@@ -98,15 +119,41 @@ class CompilerRun:
 
 def run_compiler(cmd: list[str], cwd, *, timeout_s: float, stdin: str | None = None,
                  isolate: bool = True) -> CompilerRun:
-    """Run one compiler command on candidate code: scrubbed environment, work folder as home, and
-    (``isolate``) the isolation of ``isolate_compiler``."""
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, env=compiler_env(cwd), input=stdin, capture_output=True, text=True,
-                              errors="replace", timeout=timeout_s, preexec_fn=isolate_compiler if isolate else None)
-    except subprocess.TimeoutExpired:
-        return CompilerRun(False, "", f"{cmd[0]}: compile timed out after {timeout_s:.0f}s")
-    except FileNotFoundError:
+    """Run one compiler command on candidate code: the compiler by absolute path, scrubbed environment
+    with a fixed PATH, work folder as home, and (``isolate``) the isolation of ``isolate_compiler``.
+    The compile's whole process group is killed when it ends, so nothing it started outlives it."""
+    exe = tool(cmd[0])
+    if exe is None:
         return CompilerRun(False, "", f"{cmd[0]}: compiler not found on PATH")
-    except OSError as e:
-        return CompilerRun(False, "", f"cannot run {cmd[0]}: {e.strerror}")
-    return CompilerRun(proc.returncode == 0, proc.stdout or "", (proc.stdout or "") + (proc.stderr or ""))
+    # Files, not pipes: a process the compile leaves behind holding a pipe open would keep us waiting.
+    with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+        fin.write((stdin or "").encode())
+        fin.seek(0)
+        try:
+            proc = subprocess.Popen([exe, *cmd[1:]], cwd=cwd, env=compiler_env(cwd), stdin=fin, stdout=fout,
+                                    stderr=ferr, preexec_fn=isolate_compiler if isolate else None,
+                                    start_new_session=not isolate)
+        except OSError as e:
+            return CompilerRun(False, "", f"cannot run {cmd[0]}: {e.strerror}")
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            return CompilerRun(False, "", f"{cmd[0]}: compile timed out after {timeout_s:.0f}s")
+        finally:
+            _kill_group(proc)
+        out, err = (_read(f) for f in (fout, ferr))
+    return CompilerRun(proc.returncode == 0, out, out + err)
+
+
+def _read(f, limit: int = 16 << 20) -> str:
+    f.seek(0)
+    return f.read(limit).decode(errors="replace")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.kill()
+    proc.wait()

@@ -57,9 +57,12 @@ class LocalProcessSandbox(ForkServerClient):
     """One fork server process, one job at a time (the executor holds one sandbox per worker slot)."""
 
     def __init__(self, *, threads: int | None = None, extra_env: dict[str, str] | None = None,
-                 start_timeout_s: float = 60.0):
+                 start_timeout_s: float = 60.0, cpus: list[int] | None = None):
+        """``cpus``: the cores every job is pinned to (default: the ones this process may use)."""
         super().__init__()
         env = fork_server_env(threads or os.cpu_count() or 1, extra_env)
+        if cpus:
+            env["KERNELGEPA_CPUS"] = ",".join(map(str, cpus))
         protect_parent()
         self._proc: subprocess.Popen | None = None
         errors = []
@@ -83,7 +86,7 @@ class LocalProcessSandbox(ForkServerClient):
             err = proc.stderr.read1(4000).decode(errors="replace") if proc.poll() is not None else ""
             self._kill_server()
             raise SandboxStartError(f"{cmd[0]}: {err.strip().splitlines()[-1] if err.strip() else 'no handshake'}")
-        self.isolation = {"pid_namespace": msg["pid_namespace"],
+        self.isolation = {"sandbox": "local", "pid_namespace": msg["pid_namespace"],
                           "network_isolated": msg["network_isolated"]}
 
     def close(self) -> None:

@@ -37,7 +37,7 @@ def _load(job: dict, jd: Path, markers):
     None on a compile-only run (kernels built, nothing runnable)."""
     def ask(req):
         n = state["requests"]
-        (jd / f"req-{n}.json").write_text(json.dumps(req.to_dict()))
+        (jd / "out" / f"req-{n}.json").write_text(json.dumps(req.to_dict()))
         return json.loads(markers.request(str(n)))
 
     state = hooks.install_builds(job.get("artifacts") or {}, ask)

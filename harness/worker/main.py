@@ -15,11 +15,12 @@ from harness.messages import trim_traceback
 class Markers:
     """Phase and timing markers written to a FIFO the parent reads (and timestamps) live."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, channels: tuple[int, int] | None = None):
+        """``channels``: the (markers, replies) descriptors the sandbox opened before confining us."""
         self._dir = path.parent
-        self._replies = None
+        self._replies = open(channels[1], "rb", buffering=0) if channels else None  # noqa: SIM115
         try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            self._fd = channels[0] if channels else os.open(path, os.O_WRONLY | os.O_NONBLOCK)
         except OSError:
             self._fd = None
         self.phase = "start"
@@ -64,10 +65,10 @@ def use_device(name: str) -> torch.device:
     return device
 
 
-def run_job(job_dir: str, isolation: dict | None = None) -> int:
+def run_job(job_dir: str, isolation: dict | None = None, channels: tuple[int, int] | None = None) -> int:
     jd = Path(job_dir)
     job = json.loads((jd / "job.json").read_text())
-    markers = Markers(jd / "markers")
+    markers = Markers(jd / "markers", channels)
     result: dict = {"isolation": isolation or {}}
     try:
         configure_torch(job)
@@ -91,9 +92,10 @@ def run_job(job_dir: str, isolation: dict | None = None) -> int:
         if job.get("candidate_path"):
             from harness.worker.triton_support import describe_error
             result["error"].update(describe_error(e, job["candidate_path"]) or {})
-    tmp = jd / "result.json.tmp"
+    (jd / "out").mkdir(exist_ok=True)
+    tmp = jd / "out" / "result.json.tmp"
     tmp.write_text(json.dumps(result, default=str))
-    os.replace(tmp, jd / "result.json")
+    os.replace(tmp, jd / "out" / "result.json")
     sys.stdout.flush()
     markers.mark("done")  # the parent may now kill this process group instead of waiting for exit
     return 0

@@ -6,7 +6,6 @@ import re
 import shutil
 import socket
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from harness.sandbox.docker import (
     referenced_paths,
 )
 from kernelbench_tasks import EXAMPLES_DIR
-from tests.conftest import CANDIDATES, fast_config
+from tests.conftest import CANDIDATES, accepting, fast_config
 from tests.conftest import DOCKER_TEST_IMAGE as IMAGE
 
 pytest.importorskip("docker", reason="docker-py not installed (pip install 'kernelgepa[docker]')")
@@ -97,23 +96,8 @@ def loopback_server():
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
-    srv.settimeout(0.5)
-    accepted: list = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                accepted.append(srv.accept())
-            except OSError:
-                pass
-
-    th = threading.Thread(target=accept, daemon=True)
-    th.start()
-    yield srv.getsockname()[1], accepted
-    stop.set()
-    th.join()
-    srv.close()
+    with accepting(srv) as accepted:
+        yield srv.getsockname()[1], accepted
 
 
 # (candidate, task, evaluator): the adversarial cases of test_evaluate.py, except spam_output (50 MB of
