@@ -13,7 +13,12 @@ import os
 import shutil
 from pathlib import Path
 
+from harness.cache import SIZE_FILE, USE_FILE
+
 SEAL = "SEAL.json"
+# The bounded cache's own bookkeeping inside an entry (its size, the lock a run holds while reading it):
+# written by trusted code after sealing, and not part of what a verdict reads.
+_BOOKKEEPING = {SEAL, SIZE_FILE, USE_FILE}
 _verified: dict[str, tuple] = {}
 
 
@@ -26,7 +31,7 @@ def _digest(path: Path) -> str:
 
 
 def _files(entry: Path) -> list[Path]:
-    return sorted(p for p in entry.rglob("*") if p.name != SEAL and not p.is_dir())
+    return sorted(p for p in entry.rglob("*") if not (p.parent == entry and p.name in _BOOKKEEPING) and not p.is_dir())
 
 
 def _signature(entry: Path) -> tuple:
