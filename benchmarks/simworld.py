@@ -357,6 +357,9 @@ class SimReflector:
         assert mode in MODES, mode
         self.world, self.mode, self.seed, self.calls = world, mode, seed, 0
 
+    def prompt_budget(self) -> int | None:
+        return None  # no context limit: prompts go as built
+
     def complete(self, messages: list[dict], tag: str = "") -> LLMReply:
         self.calls += 1
         rng = random.Random(f"reflector:{self.seed}:{self.calls}")

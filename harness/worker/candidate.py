@@ -41,7 +41,6 @@ def _load(job: dict, jd: Path, markers):
         return json.loads(markers.request(str(n)))
 
     state = hooks.install_builds(job.get("artifacts") or {}, ask)
-    guards.watch_numpy()
     triton_support.configure(bool(job.get("interpret")))
     if job.get("backend") == "cupy":
         cupy_support.install(state["resolve"], run=not job.get("compile_only"))
@@ -104,6 +103,7 @@ def _ablation_run(model, buffers: list, values: list, device: torch.device, out_
 def run_candidate(job: dict, jd: Path, markers) -> dict:
     from harness.worker.main import use_device
 
+    guards.watch_numpy()  # before the twin's snapshot of torch (and before any candidate code)
     # Trial inputs and the reference to time beside the candidate: ready before any candidate code runs.
     host_sets = load_trial_inputs(job, Path(job["ref_dir"])) if job.get("ref_dir") and not job.get("compile_only") \
         else []

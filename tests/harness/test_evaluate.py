@@ -192,8 +192,8 @@ def test_stale_cached_baseline_cannot_inflate_the_speedup(cache_root, sandbox, t
     for k in ("median_ms", "mean_ms", "min_ms", "max_ms"):
         data["timing"][k] *= 10_000
     cached.write_text(json.dumps(data))
-    seal(ref.dir)  # a stale but genuine entry (an unsealed edit would just be re-measured on read)
-    assert ref.dir.name == reference_key(t, ev.cfg, ev.seeds(ev.cfg.trials), ev.backend.device_name("cpu"), True)
+    seal(cached.parent)  # a stale but genuine entry (an unsealed edit would just be re-measured on read)
+    assert cached.parent.name == reference_key(t, ev.cfg, ev.seeds(ev.cfg.trials), ev.backend.device_name("cpu"), True)
 
     r = ev.evaluate(t, EXAMPLES_DIR / "cpu" / "2_LeakyReLU.py", sandbox, "cpu")
     assert r.status == Status.OK

@@ -41,6 +41,9 @@ class ScriptedReflector:
     def __init__(self, reply, cache: dict | None = None):
         self.reply, self.sent, self.cache = reply, [], cache if cache is not None else {}
 
+    def prompt_budget(self) -> int | None:
+        return None  # no context limit known: nothing clipped
+
     def complete(self, messages: list[dict], *, tag: str = "", seed: int | None = None) -> LLMReply:
         """Identical prompts get the cached reply, like the real response cache."""
         key = repr(messages)

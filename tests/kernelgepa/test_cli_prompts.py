@@ -132,6 +132,12 @@ class RecordingWriter:
     def __init__(self, reply: str):
         self.reply, self.sent = reply, []
 
+    def cache_key(self, messages, seed=None):
+        return repr(messages)
+
+    def prompt_budget(self):
+        return None  # no context limit known: nothing clipped
+
     def complete(self, messages, tag=""):
         from kernelgepa.llm import LLMCall, LLMReply
 

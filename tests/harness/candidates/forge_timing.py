@@ -16,7 +16,7 @@ extern "C" void relu(const float* x, float* y, long n) {
 """, functions={"relu": ["ptr", "ptr", "int64"]}, name="relu_forged")
 
 
-def _forged(fn, buffers, input_sets, device, cfg, mark, audit=None):
+def _forged(fn, buffers, input_sets, device, cfg, mark, audit=None, **_):
     for i in range(cfg.get("audits", 0) if audit else 0):
         copy_into(buffers, input_sets[i % len(input_sets)])
         audit(i, i % len(input_sets), fn)
