@@ -98,6 +98,10 @@ def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
     _links(root)
+    # The private /tmp first: system, project and venv folders that live under /tmp (a checkout there)
+    # are bound on top of it, not hidden by it.
+    os.makedirs(root + "/tmp", exist_ok=True)
+    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
     for p in paths:
         _bind(root, p)
     for name in _ETC:
@@ -115,8 +119,6 @@ def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_
         _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except ConfineError:
         _bind(root, "/proc")
-    os.makedirs(root + "/tmp", exist_ok=True)
-    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
     _bind(root, job_dir)
     for sub in ("work", "out"):
         _bind(root, os.path.join(job_dir, sub), writable=True)

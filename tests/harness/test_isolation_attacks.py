@@ -87,8 +87,8 @@ def test_cache_cannot_be_overwritten(box, task, candidate, name):
     assert r.status != Status.OK, r.error
     assert _digest(box[3] / "ref") == before
     after_ok = _warm(box, task)
-    # the baseline is timed again beside the kernel on each run: equal within noise, not the attack's 1000x
-    assert after_ok.baseline.median_ms < 10 * before_ok.baseline.median_ms
+    # the baseline is timed again beside the kernel on each run: equal within (loaded-machine) noise, not 1000x
+    assert after_ok.baseline.median_ms < 100 * before_ok.baseline.median_ms
 
 
 # ---- (c) no artifact can be planted under another kernel's build key ---------------------------------
