@@ -191,7 +191,7 @@ class DockerSandbox(ForkServerClient):
 
     def __init__(self, image: str = DEFAULT_IMAGE, *, threads: int | None = None, paths: Sequence[Path | str] = (),
                  rw_paths: Sequence[Path | str] = (), gpus: Sequence[str] = (), limits: DockerLimits = DockerLimits(),
-                 extra_env: dict[str, str] | None = None, start_timeout_s: float = 120.0):
+                 extra_env: dict[str, str] | None = None, start_timeout_s: float = 300.0):
         """``paths`` / ``rw_paths``: host folders to expose up front (read-only / read-write), e.g. the
         evaluator's cache root and job root; folders a job names later are added by a restart."""
         super().__init__()

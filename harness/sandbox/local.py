@@ -57,7 +57,7 @@ class LocalProcessSandbox(ForkServerClient):
     """One fork server process, one job at a time (the executor holds one sandbox per worker slot)."""
 
     def __init__(self, *, threads: int | None = None, extra_env: dict[str, str] | None = None,
-                 start_timeout_s: float = 60.0, cpus: list[int] | None = None):
+                 start_timeout_s: float = 300.0, cpus: list[int] | None = None):
         """``cpus``: the cores every job is pinned to (default: the ones this process may use)."""
         super().__init__()
         env = fork_server_env(threads or os.cpu_count() or 1, extra_env)
@@ -65,6 +65,7 @@ class LocalProcessSandbox(ForkServerClient):
             env["KERNELGEPA_CPUS"] = ",".join(map(str, cpus))
         protect_parent()
         self._proc: subprocess.Popen | None = None
+        self._timed_out = False
         errors = []
         for cmd in _launch_commands():
             try:
@@ -72,6 +73,8 @@ class LocalProcessSandbox(ForkServerClient):
                 break
             except SandboxStartError as e:
                 errors.append(str(e))
+                if self._timed_out:  # slow, not refused: a weaker sandbox would be no faster
+                    raise SandboxStartError("could not start the sandbox fork server: " + "; ".join(errors)) from None
         else:
             raise SandboxStartError("could not start the sandbox fork server: " + "; ".join(errors))
 
@@ -83,9 +86,13 @@ class LocalProcessSandbox(ForkServerClient):
         self._to_server, self._from_server_fd = proc.stdin, proc.stdout.fileno()
         msg = self._read_event(time.monotonic() + timeout)
         if not msg or msg.get("event") != "ready":
-            err = proc.stderr.read1(4000).decode(errors="replace") if proc.poll() is not None else ""
+            exited = proc.poll() is not None
+            err = proc.stderr.read1(4000).decode(errors="replace").strip() if exited else ""
+            self._timed_out = not exited
             self._kill_server()
-            raise SandboxStartError(f"{cmd[0]}: {err.strip().splitlines()[-1] if err.strip() else 'no handshake'}")
+            why = err.splitlines()[-1] if err else "exited without a handshake" if exited else \
+                f"no handshake within {timeout:g}s (machine overloaded?)"
+            raise SandboxStartError(f"{cmd[0]}: {why}")
         self.isolation = {"sandbox": "local", "pid_namespace": msg["pid_namespace"],
                           "network_isolated": msg["network_isolated"]}
 

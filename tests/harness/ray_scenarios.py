@@ -85,7 +85,7 @@ def start_scenario(name: str, cache_root: Path, work: Path) -> subprocess.Popen:
 
 
 def finish(proc: subprocess.Popen) -> dict:
-    out, err = proc.communicate(timeout=600)
+    out, err = proc.communicate(timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"ray scenario failed: {err[-3000:]}")
     return json.loads(out.strip().splitlines()[-1])
@@ -144,7 +144,7 @@ def _ray_start(args: list[str], log: Path) -> subprocess.Popen:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
-def _wait_for(check, what: str, timeout_s: float = 60.0) -> None:
+def _wait_for(check, what: str, timeout_s: float = 180.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         if time.monotonic() > deadline:
