@@ -164,9 +164,9 @@ def confine(job_dir: str, job: dict, root: str | None, paths: list[str], cpus: s
         try:
             enter_view(root, job_dir, job, paths)
             active["private_view"] = True
-        except PermissionError:
-            pass
-    if not active["private_view"]:
+        except PermissionError as e:
+            active["private_view"] = str(e)[:200]  # not silently: the result says why there is none
+    if active["private_view"] is not True:
         os.chdir(os.path.join(job_dir, "work"))
     if cpus:
         os.sched_setaffinity(0, cpus)

@@ -176,16 +176,20 @@ class CompilerRun:
 
 
 def run_compiler(cmd: list[str], cwd, *, timeout_s: float, stdin: str | None = None,
-                 isolate: bool = True) -> CompilerRun:
+                 isolate: bool = True, ro_paths: tuple = ()) -> CompilerRun:
     """Run one compiler command on candidate code: the compiler by absolute path, scrubbed environment
-    with a fixed PATH, work folder as home, and (``isolate``) the isolation of ``isolate_compiler``.
-    The compile's whole process group is killed when it ends, so nothing it started outlives it."""
+    with a fixed PATH, work folder as home, and (``isolate``) the isolation of ``isolate_compiler`` and
+    ``compile_reaper.py``: a PID namespace killed as a whole when the compiler exits, and a private view
+    of the system folders, the compiler's own install folder, ``ro_paths`` (a toolchain's headers) and
+    ``cwd``. The compile's whole process group is killed when it ends, so nothing it started outlives it."""
     exe = tool(cmd[0])
     if exe is None:
         return CompilerRun(False, "", f"{cmd[0]}: compiler not found on PATH")
     argv = [exe, *cmd[1:]]
     if isolate:
         view_root, paths = _compile_view()
+        own = [os.path.dirname(os.path.dirname(os.path.realpath(exe))), *map(str, ro_paths)]
+        paths = json.dumps(json.loads(paths) + [p for p in own if os.path.isdir(p) and p != "/"])
         reaper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compile_reaper.py")
         argv = [sys.executable, "-I", "-S", reaper, _PROJECT_ROOT, view_root, paths, os.path.abspath(cwd), *argv]
     # Files, not pipes: a process the compile leaves behind holding a pipe open would keep us waiting.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.sandbox import isolation
 from harness.sandbox.isolation import run_compiler, tool
+from tests.conftest import gone
 
 
 def _alive(pid: int) -> bool:
@@ -46,14 +47,8 @@ def _running(marker: str) -> list[int]:
     return out
 
 
-def _gone(marker: str, within_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while _running(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = _running(marker)
-    for pid in left:  # clean up after a failing run
-        os.kill(pid, 9)
-    return not left
+def _gone(marker: str) -> bool:
+    return gone(lambda: _running(marker))
 
 
 def test_what_a_compile_leaves_running_is_killed_with_it(tmp_path):

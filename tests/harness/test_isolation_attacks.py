@@ -241,17 +241,13 @@ def test_compile_cannot_read_outside_its_build_folder(box, task, candidate):
 
 
 def test_nothing_a_job_leaves_survives_its_pid_namespace(box, task, candidate):
+    from tests.conftest import gone
+
     name = f"kgs{os.getpid() % 100000}{box[0][0]}"
     r = _run(box, task, candidate("orphan_survivor", comm=name))
     assert "survivor spawned" in (r.error or ""), r.error
     assert r.sandbox["job_pid_namespace"] is True, r.sandbox
-    deadline = time.monotonic() + 5
-    while _pids_named(name) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    survivors = _pids_named(name)
-    for pid in survivors:  # clean up after a failing run
-        os.kill(pid, 9)
-    assert not survivors
+    assert gone(lambda: _pids_named(name))
 
 
 def test_a_job_sees_no_process_but_its_own(box, task, candidate):
