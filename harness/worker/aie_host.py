@@ -19,6 +19,7 @@ import ctypes
 import json
 import os
 import random
+import signal
 from pathlib import Path
 
 GUARD_BYTES = 64
@@ -27,6 +28,7 @@ POISON_BYTE = 0x7F  # int8 127, bfloat16 ~3.4e38, float32 ~3.4e38: all visible a
 
 
 LIVENESS_OPS = 256
+ABLATION_S = 5  # per perturbed run: one that loops is killed, and its op counts as reaching the output
 
 
 def _writable_segments(artifact: str) -> list[tuple[int, int]]:
@@ -97,14 +99,38 @@ def run_aie_host(job: dict, jd: Path, markers) -> dict:
 
 
 def _liveness(call, output, n_ops: int) -> dict:
-    """How many of the vector ops' issue slots reach ``output`` (see the module docstring)."""
+    """How many of the vector ops' issue slots reach ``output`` (see the module docstring). The runs
+    happen in a forked child: a perturbed value that crashes the kernel or makes it loop (an index, a
+    trip count) counts that op as reaching the output, and the next child goes on after it."""
     base = output.raw
-    ordinals = range(n_ops) if n_ops <= LIVENESS_OPS else sorted(random.SystemRandom().sample(range(n_ops), LIVENESS_OPS))
+    todo = list(range(n_ops)) if n_ops <= LIVENESS_OPS else sorted(random.SystemRandom().sample(range(n_ops), LIVENESS_OPS))
     tested = live = 0
-    for k in ordinals:
-        slots = int((call(k) or {}).get("ablated_slots", 0))
-        tested += slots
-        live += slots if output.raw != base else 0
-    call(-1)  # unperturbed again: the same output, or the kernel does not behave the same on every run
-    return {"vector_ops": n_ops, "tested_ops": len(ordinals), "tested_slots": tested, "live_slots": live,
-            "stable": output.raw == base}
+    stable = True
+    while todo:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # never returns
+            try:
+                os.close(r)
+                for k in todo:
+                    signal.alarm(ABLATION_S)
+                    slots = int((call(k) or {}).get("ablated_slots", 0))
+                    os.write(w, f"{slots} {int(output.raw != base)}\n".encode())
+                call(-1)  # unperturbed again: the same output, or the kernel does not behave the same every run
+                os.write(w, f"stable {int(output.raw == base)}\n".encode())
+            finally:
+                os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            lines = f.read().decode().split()
+        os.waitpid(pid, 0)
+        pairs = [(int(a), int(b)) for a, b in zip(lines[0::2], lines[1::2]) if a != "stable"]
+        for slots, changed in pairs:
+            tested, live = tested + slots, live + slots * changed
+        if "stable" in lines:
+            stable = lines[-1] == "1"
+            break
+        tested, live = tested + 1, live + 1  # the op the child died on: its result mattered
+        todo = todo[len(pairs) + 1:]
+    return {"vector_ops": n_ops, "tested_ops": n_ops if n_ops <= LIVENESS_OPS else LIVENESS_OPS,
+            "tested_slots": tested, "live_slots": live, "stable": stable}
