@@ -108,7 +108,7 @@ def flatten_specs(spec) -> list[dict]:
     return [spec] if isinstance(spec, dict) and spec.get("t") == "tensor" else []
 
 
-_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "sandbox/local.py",
+_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "trials.py", "sandbox/local.py",
                      "sandbox/forkserver.py")
 
 
