@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 
 from harness.backends.base import Backend
@@ -26,8 +26,13 @@ from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
 from harness.symbols import check_artifact
 from harness.tensorio import SpecError, decode, flatten
+from harness.trials import VARIANTS, describe, draw_seed
 from harness.untrusted import load_json
 from kernelbench_tasks.task import Task
+
+# Random trial seeds are drawn this many evaluations' worth at a time, their reference outputs computed
+# in one reference run (its fixed cost shared), and each handed to one evaluation only (harness.trials).
+RANDOM_POOL = 8
 
 
 class Evaluator:
@@ -41,6 +46,9 @@ class Evaluator:
         self.runner = JobRunner(work_root, keep=keep_jobs)
         self._refreshed: set[str] = set()  # reference keys re-measured for cfg.fresh_baseline
         self._refresh_lock = threading.Lock()
+        self._random_pool: dict[tuple, tuple[ReferenceRun, list[list[int]]]] = {}
+        self._random_spent: list[Path] = []
+        self._random_lock = threading.Lock()
 
     # ---- public -------------------------------------------------------------------------------
     def seeds(self, n: int, offset: int = 0) -> list[int]:
@@ -73,6 +81,53 @@ class Evaluator:
                     return ref
         return measure(fresh)
 
+    def with_random_trials(self, task: Task, sandbox: Sandbox, device: str, ref: ReferenceRun
+                           ) -> tuple[ReferenceRun, dict]:
+        """``ref``'s fixed trials plus this evaluation's unpredictable ones (harness.trials), and the
+        seeds of all of them as the result records them. The random-seed reference outputs come from
+        the reference's own sandboxed run (never the candidate's process)."""
+        info: dict = {"fixed": self.seeds(self.cfg.trials)}
+        if self.cfg.random_trials < 1:
+            return ref, info
+        variants = tuple(VARIANTS) if self.cfg.value_ranges else ()
+        rnd, seeds = self._random_reference(task, sandbox, device, variants)
+        trials = ref.with_trials_of(rnd, seeds)
+        info.update(random=seeds, value_ranges=sorted({t["variant"] for t in trials.data["trials"] if t.get("variant")}),
+                    skipped_value_ranges={s["variant"]: s["why"] for s in rnd.data.get("skipped_variants", [])
+                                          if s["seed"] in seeds})
+        return trials, info
+
+    def _random_reference(self, task: Task, sandbox: Sandbox, device: str, variants: tuple[str, ...]
+                          ) -> tuple[ReferenceRun, list[int]]:
+        """A reference run holding this evaluation's random seeds, and those seeds: ``cfg.trial_seed``
+        replayed (consecutive seeds from it), else the next unused block of the task's pool."""
+        n, device_name = self.cfg.random_trials, self.backend.device_name(device)
+
+        def run(seeds: list[int]) -> ReferenceRun:
+            return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root / "random", device,
+                                 device_name, seeds, timed=False, variants=variants, random=True)
+
+        if self.cfg.trial_seed is not None:
+            seeds = [self.cfg.trial_seed + k for k in range(n)]
+            return run(seeds), seeds
+        key = (task.key, device_name, variants, n)
+        with self._random_lock:  # one refill at a time; each block is handed out once
+            pooled, blocks = self._random_pool.get(key, (None, []))
+            if not blocks:
+                if pooled is not None:
+                    self._random_spent.append(pooled.dir)
+                self._drop_spent()
+                blocks = [[first + k for k in range(n)] for first in (draw_seed() for _ in range(RANDOM_POOL))]
+                pooled = run([s for block in blocks for s in block])
+            seeds, blocks = blocks[0], blocks[1:]
+            self._random_pool[key] = (pooled, blocks)
+        return pooled, seeds
+
+    def _drop_spent(self) -> None:
+        """Remove used-up pool runs, except one an evaluation still reads (a later refill retries)."""
+        self._random_spent = [d for d in self._random_spent
+                              if d.exists() and (BoundedCache._held(d) or not BoundedCache._remove(d))]
+
     def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, devices: str | DevicePool) -> EvalResult:
         """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers
         (a device is leased only while the reference or the built candidate runs)."""
@@ -91,9 +146,11 @@ class Evaluator:
 
     # ---- the ladder ---------------------------------------------------------------------------
     def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, pool: DevicePool) -> EvalResult:
+        seeds: dict = {}
+
         def result(status: Status, rung: str, error: str | None = None, **kw) -> EvalResult:
             return EvalResult(task=task.name, backend=self.backend.name, status=status, rung=rung, error=error,
-                              rules=self.cfg.rules, tolerance=self.cfg.tolerance, **kw)
+                              rules=self.cfg.rules, tolerance=self.cfg.tolerance, seeds=seeds, **kw)
 
         if task.status != "loaded":
             return result(Status.INVALID, "static", f"task {task.status}: {task.error}")
@@ -109,15 +166,17 @@ class Evaluator:
             return result(Status.INVALID, "compile", self.backend.unavailable_reason)
 
         session = RunSession(self.builder, self.backend, pool)
-        ref = None
+        ref = trials = None
         if self.backend.can_run:
             try:
                 with pool.lease() as device:
                     ref = self.reference(task, sandbox, device)
+                    trials, info = self.with_random_trials(task, sandbox, device, ref)
+                    seeds.update(info)
             except ReferenceFailed as e:
                 return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
-        run, verdict = self._run_candidate(cand, ref, {}, sandbox, self.cfg.trials, task.tolerance,
-                                           timed=self._timed, session=session)
+        run, verdict = self._run_candidate(cand, trials, {}, sandbox, trials.n_trials if trials else 0, task.tolerance,
+                                           timed=self._timed, session=session, timed_trials=self.cfg.trials)
         if session.failure:
             status, error, messages = session.failure
             return result(status, "compile", error, messages=messages, compile_s=session.compile_s)
@@ -135,14 +194,14 @@ class Evaluator:
                       compile_baseline=ref.compile_timing, torch_ops=self.torch_ops(run.result))
         if verdict:
             status, rung, error, extra = verdict
-            return result(status, rung, error, sandbox=run.isolation, **extra, **common)
+            return result(status, rung, error, sandbox=self._isolation(run), **extra, **common)
         if self.backend.interpreted:
             return result(Status.INTERPRETED, "correctness", warnings=[
                 "correct under the Triton interpreter on CPU: not compiled for a GPU, not timed, no speed claim",
-                *_autotune_notes(run.result), *ref.warnings], sandbox=run.isolation, **{**common, "compile_s": None})
+                *_autotune_notes(run.result), *ref.warnings], sandbox=self._isolation(run), **{**common, "compile_s": None})
         kernel = Timing.from_dict(run.result.get("timing"))
         res = result(Status.OK, "timing" if kernel else "correctness", kernel=kernel, warnings=list(ref.warnings),
-                     sandbox=run.isolation, **common)
+                     sandbox=self._isolation(run), **common)
         res.warnings += _autotune_notes(run.result)
         if kernel and ref.timing and kernel.median_ms > 0:
             self._speedup(res, run.result, ref)
@@ -157,7 +216,8 @@ class Evaluator:
         return res
 
     def candidate_job(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, n_trials: int, *,
-                      timed: bool, device: str | None = None, poison: bool = True) -> dict:
+                      timed: bool, device: str | None = None, poison: bool = True,
+                      timed_trials: int | None = None) -> dict:
         """The job a candidate child reads. One builder for the sandboxed run and the profiler's
         standalone run, so both set the child up alike (backend hooks included). ``device`` None:
         the child asks for one once its kernels are built; ``poison`` False: no NaN fill before
@@ -165,7 +225,9 @@ class Evaluator:
         return {"role": "candidate", "backend": self.backend.name, "interpret": self.backend.interpreted,
                 "device": device, "threads": self.cfg.threads, "allow_tf32": self.cfg.allow_tf32,
                 "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
+                "extra_refs": ref.added_runs() if ref else [],
                 "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
+                "timed_trials": timed_trials or n_trials,  # timing rotates over the fixed trials' inputs only
                 "timing": {**self.cfg.timing.to_dict(),  # sampling longer when noisy stays well inside the timeout
                            "max_s": min(self.cfg.timing.max_s, self.cfg.run_timeout_s / 4)},
                 "ablate": self.cfg.rules == "kernelbench" and self.backend.name != "cupy",
@@ -173,11 +235,14 @@ class Evaluator:
                 **(ref.task_job(timed) if ref else {})}
 
     def _run_candidate(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, sandbox: Sandbox,
-                       n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession"):
+                       n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession",
+                       timed_trials: int | None = None):
         """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
         asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
-        job = self.candidate_job(cand, ref, artifacts, n_trials, timed=timed)
-        with BoundedCache.hold(ref.dir) if ref else nullcontext():  # not evicted while the run reads it
+        job = self.candidate_job(cand, ref, artifacts, n_trials, timed=timed, timed_trials=timed_trials)
+        with ExitStack() as held:
+            for d in [ref.dir, *(Path(d) for d, _ in ref.added_runs())] if ref else ():
+                held.enter_context(BoundedCache.hold(d))  # not evicted while the run reads it
             try:
                 report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
             finally:
@@ -221,6 +286,9 @@ class Evaluator:
                 tol = self.cfg.tolerance_for(str(e.dtype).removeprefix("torch."), task_tol)
                 mm = compare(e, o, tol, trial=k, output=j)
                 if mm:
+                    drawn = describe(ref.data["trials"][k])
+                    if drawn:  # one line that says which unpredictable trial (value range, seed) broke it
+                        mm.reason = f"on {drawn}: " + mm.reason
                     if rung == "timing":
                         mm.reason = "during timing: " + mm.reason
                     return Status.INCORRECT, rung, mm.summary(), {"mismatch": mm}
@@ -236,6 +304,14 @@ class Evaluator:
                 return (Status.REJECTED, "timing", f"reported timings are inconsistent with the wall clock "
                         f"(reps {sum_s:.3f}s, loop {loop_s:.3f}s, seen from outside {window or 0:.3f}s)", {})
         return None
+
+    def _isolation(self, run: JobReport) -> dict:
+        """What confined the job (the sandbox's layers) and its compiles (whether each had a PID
+        namespace of its own, else why not)."""
+        from harness.sandbox.isolation import compile_isolation
+
+        compiles = compile_isolation() if getattr(self.builder, "isolate", True) else {"compiles": "not isolated"}
+        return {**run.isolation, **compiles}
 
     def torch_ops(self, run_result: dict | None) -> list[str]:
         """The PyTorch compute ops (aten, beyond allocation/view/copy) a candidate's forward dispatched."""

@@ -115,15 +115,26 @@ def stage_job(job: dict, jd: Path) -> dict:
     """The job as the child may see it: the reference's trial inputs copied into ``in/`` (never its
     expected outputs or timings) and prebuilt artifacts copied into ``art/``."""
     job = dict(job)
+    extra = job.pop("extra_refs", [])
     if job.get("ref_dir"):
-        src, dst = Path(job["ref_dir"]), jd / "in"
+        from harness.reference import select_trials
+
+        dst = jd / "in"
         dst.mkdir()
-        ref = json.loads((src / "reference.json").read_text())
-        # seeds and digests let the child regenerate inputs (harness.worker.inputs) where none are stored
-        view = {"init": ref["init"], "trials": [{k: t[k] for k in ("seed", "input_digest", "inputs") if k in t}
-                                                for t in ref["trials"]]}
-        for name in _files(view):
-            shutil.copyfile(src / name, dst / name)
+        view: dict = {"trials": []}
+        for i, (src, seeds) in enumerate([(job["ref_dir"], None), *extra]):
+            src = Path(src)
+            ref = json.loads((src / "reference.json").read_text())
+            view.setdefault("init", ref["init"])
+            chosen = ref["trials"] if seeds is None else select_trials(ref["trials"], seeds)
+            # seeds and digests let the child regenerate inputs (harness.worker.inputs) where none are stored
+            trials = [{k: t[k] for k in ("seed", "variant", "input_digest", "inputs") if k in t} for t in chosen]
+            for name in _files(trials):  # another run's files get a prefix: names must not collide
+                shutil.copyfile(src / name, dst / (f"x{i}_{name}" if i else name))
+            view["trials"] += _renamed(trials, f"x{i}_") if i else trials
+            if i == 0:
+                for name in _files(view["init"]):
+                    shutil.copyfile(src / name, dst / name)
         (dst / "reference.json").write_text(json.dumps(view))
         job["ref_dir"] = str(dst)
     if job.get("artifacts"):
@@ -137,6 +148,15 @@ def _files(spec) -> list[str]:
     if isinstance(spec, list):
         return [f for v in spec for f in _files(v)]
     return []
+
+
+def _renamed(spec, prefix: str):
+    if isinstance(spec, dict):
+        return {k: (prefix + v if k == "file" and spec.get("t") == "tensor" else _renamed(v, prefix))
+                for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_renamed(v, prefix) for v in spec]
+    return spec
 
 
 def _tail(path: Path, limit: int = 4000) -> str:

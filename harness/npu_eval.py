@@ -129,7 +129,7 @@ class NpuEmulationEvaluator:
                                     "was changed", **common)
             if b is task.output:
                 out_raw = raw[:b.nbytes]
-        est = cost_model.estimate(stats)
+        est = cost_model.estimate(stats, (report.result or {}).get("liveness"))
         profile = est.summary() + (f"\n{asm_note}" if asm_note else "")
         extra = dict(vector_util=est.utilisation, vector_util_kind="estimated", profile=profile, **common)
         mm = compare(task.output, from_bytes(task.output.dtype, out_raw), atol=task.atol, rtol=task.rtol)

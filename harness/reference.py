@@ -16,7 +16,7 @@ import torch
 
 from harness.cache import BoundedCache
 from harness.compare import degenerate_reasons
-from harness.config import EvalConfig
+from harness.config import DEFAULT_TOLERANCES, EvalConfig
 from harness.integrity import discard_unless_verified, seal
 from harness.jobs import JobReport, JobRunner
 from harness.noise import baseline_is_noisy
@@ -58,7 +58,28 @@ class ReferenceRun:
         return self.data.get("degenerate", [])
 
     def outputs(self, trial: int) -> list[torch.Tensor]:
-        return flatten(decode(self.data["trials"][trial]["outputs"], self.dir))
+        t = self.data["trials"][trial]
+        return flatten(decode(t["outputs"], Path(t.get("dir") or self.dir)))
+
+    @property
+    def n_trials(self) -> int:
+        return len(self.data["trials"])
+
+    def added_runs(self) -> list[tuple[str, list[int]]]:
+        """(folder, seeds) of the trials added from other runs (``with_trials_of``)."""
+        runs: dict[str, list[int]] = {}
+        for t in self.data["trials"]:
+            if t.get("dir") and t["seed"] not in runs.setdefault(t["dir"], []):
+                runs[t["dir"]].append(t["seed"])
+        return list(runs.items())
+
+    def with_trials_of(self, other: "ReferenceRun", seeds: list[int]) -> "ReferenceRun":
+        """This run (its init, ops and timing) with ``other``'s trials of ``seeds`` appended: one
+        evaluation's fixed trials plus its random-seed ones. Only in memory; each trial keeps reading
+        its own folder (the child's copy is made the same way: harness.jobs.stage_job)."""
+        extra = [{**t, "dir": str(other.dir)} for t in select_trials(other.data["trials"], seeds)]
+        return ReferenceRun(self.dir, {**self.data, "trials": self.data["trials"] + extra}, self.task)
+
 
     @property
     def has_outputs(self) -> bool:
@@ -67,6 +88,10 @@ class ReferenceRun:
     @property
     def output_bytes(self) -> int:
         return sum(o.numel() * o.element_size() for o in self.outputs(0))
+
+
+def select_trials(trials: list[dict], seeds: list[int]) -> list[dict]:
+    return [t for t in trials if t.get("seed") in seeds]
 
 
 def drop_outputs(run: ReferenceRun) -> None:
@@ -83,7 +108,7 @@ def flatten_specs(spec) -> list[dict]:
     return [spec] if isinstance(spec, dict) and spec.get("t") == "tensor" else []
 
 
-_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "sandbox/local.py",
+_MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "trials.py", "sandbox/local.py",
                      "sandbox/forkserver.py")
 
 
@@ -98,8 +123,10 @@ def measurement_version() -> str:
     return h.hexdigest()[:12]
 
 
-def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: str, timed: bool) -> str:
+def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: str, timed: bool,
+                  variants: tuple[str, ...] = ()) -> str:
     blob = json.dumps({"task": task.key, "seeds": seeds, "device": device_name, "threads": cfg.threads,
+                       **({"variants": list(variants), "tolerances": variant_tolerances(cfg, task)} if variants else {}),
                        "harness": measurement_version(),
                        "torch": torch.__version__, "tf32": cfg.allow_tf32, "timed": timed,
                        "timing": cfg.timing.to_dict() if timed else None,
@@ -116,15 +143,24 @@ def _cached(final: Path, task: Task) -> ReferenceRun | None:
         return None
 
 
+def variant_tolerances(cfg: EvalConfig, task: Task) -> dict:
+    """The tolerance per float dtype, as the parent will judge: a value-range variant must be
+    well conditioned within it (harness.trials.unusable)."""
+    return {d: cfg.tolerance_for(d, task.tolerance) for d in DEFAULT_TOLERANCES}
+
+
 def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunner, cache_root: Path,
                   device: str, device_name: str, seeds: list[int], *, timed: bool = True,
-                  fresh: bool = False, outputs: bool = True, reuse_noisy: bool = True) -> ReferenceRun:
+                  fresh: bool = False, outputs: bool = True, reuse_noisy: bool = True,
+                  variants: tuple[str, ...] = (), random: bool = False) -> ReferenceRun:
     """The cached reference run, else a new one (installed in the bounded cache). ``outputs`` False:
     only the baseline timing is wanted, so the trial tensors are not stored; a later run that needs
     them computes them and keeps the cached timing. A noisy timing is stored flagged; it is reused only
-    with ``reuse_noisy`` (an evaluation, whose speedup comes from the reference timed beside the kernel)."""
+    with ``reuse_noisy`` (an evaluation, whose speedup comes from the reference timed beside the kernel).
+    ``variants``: also each seed's inputs at those value ranges (harness.trials); ``random``: the seeds
+    were drawn for one evaluation (so marked in the trials)."""
     store = BoundedCache(cache_root)
-    final = store.section("ref") / reference_key(task, cfg, seeds, device_name, timed)
+    final = store.section("ref") / reference_key(task, cfg, seeds, device_name, timed, variants)
     cached = None if fresh else _cached(final, task)
     reusable_timing = bool(cached and cached.timing and (reuse_noisy or not cached.data.get("noisy")))
     if cached and (reusable_timing or not timed) and (cached.has_outputs or not outputs):
@@ -134,8 +170,12 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
     job = {"role": "reference", "device": device, "threads": cfg.threads, "allow_tf32": cfg.allow_tf32,
            "task_path": str(task.path.resolve()), "overrides": task.overrides, "seeds": seeds,
            "model_seed": cfg.seed, "time": measure, "timing": cfg.timing.to_dict(),
-           "compile_baseline": cfg.compile_baseline and measure}
-    report = runner.run(sandbox, job, cfg.phase_timeouts())
+           "compile_baseline": cfg.compile_baseline and measure, "random": random, "variants": list(variants),
+           "tolerances": variant_tolerances(cfg, task) if variants else {}}
+    # A run with more forward passes than the fixed trials' (a pool of random seeds, each at its value
+    # ranges and in float64) gets proportionally more time.
+    scale = max(1.0, len(seeds) * (1 + 2 * len(variants)) / max(cfg.trials, 1))
+    report = runner.run(sandbox, job, {k: v * scale for k, v in cfg.phase_timeouts().items()})
     try:
         failure = report.failure()
         if failure:

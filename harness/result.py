@@ -102,6 +102,9 @@ class EvalResult:
     rules: str = "kernelbench"
     tolerance: float | None = None
     torch_ops: list[str] = field(default_factory=list)
+    # The seeds its trials used: {"fixed": [...], "random": [...], "value_ranges": [variants used],
+    # "skipped_value_ranges": {variant: why}}; ``EvalConfig(trial_seed=...)`` replays "random".
+    seeds: dict = field(default_factory=dict)
 
     @property
     def correct(self) -> bool:

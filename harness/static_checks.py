@@ -39,6 +39,8 @@ _SOURCE_RULES = [
     (re.compile(r"\b(std::thread|std::async|std::jthread|std::ifstream|std::ofstream|std::fstream|environ)\b"),
      "uses threads, file streams or the environment"),
     (re.compile(r"/proc/|/dev/|/etc/|/root/|/home/"), "refers to a system path"),
+    # The assembler reads any file .incbin names (compiles also see only their own folder: confine.py).
+    (re.compile(r"\bincbin\b"), "embeds a file at compile time (.incbin)"),
 ]
 
 

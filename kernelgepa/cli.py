@@ -37,6 +37,8 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="cpu", choices=BACKENDS,
                    help="npu: NPUEval-format AIE kernels (--tasks FILE.jsonl, --solutions canonical|DIR of .cc)")
     p.add_argument("--trials", type=int, default=5, help="correctness trials with fresh inputs (default 5)")
+    p.add_argument("--trial-seed", type=int, metavar="SEED",
+                   help="replay the random trial seed a result recorded (its seeds.random) instead of drawing one")
     p.add_argument("--threads", type=int, help="CPU threads for reference and candidate alike (default: all)")
     p.add_argument("--workers", type=int, help="parallel evaluations (runs still serialize per device; default 1); "
                                                 "with --executor ray: Ray workers (default: one per GPU of the cluster)")
@@ -187,7 +189,8 @@ def _evaluator(args):
     try:
         cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
                          compile_baseline=args.compile_baseline, allow_tf32=args.allow_tf32,
-                         fresh_baseline=args.fresh_baseline, rules=args.rules, tolerance=args.tolerance)
+                         fresh_baseline=args.fresh_baseline, rules=args.rules, tolerance=args.tolerance,
+                         trial_seed=args.trial_seed)
     except ValueError as e:
         raise UsageError(f"--tolerance: {e}") from None
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)

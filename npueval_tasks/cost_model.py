@@ -16,7 +16,11 @@ emulation counted inside the same window:
   (counted by compiler instrumentation; the emulation's code is not instrumented). Loop control,
   scalar arithmetic and scalar loads each live in such blocks; we charge them without overlap.
 
-``estimate = V / (max(V, M) + S)``. Scalar kernels score 0 (no vector issue at all); a tight
+``estimate = V / (max(V, M) + S)``, where ``V`` counts only vector work that reaches the output: the
+child re-runs the kernel with each vector op's result perturbed (``harness/worker/aie_host.py``), and
+an op whose perturbation leaves the output unchanged did discarded work (the AIE compiler would have
+removed it), so padding a kernel with dead vector ops cannot raise its estimate. A kernel whose
+output differs between identical runs gets no vector work counted. Scalar kernels score 0 (no vector issue at all); a tight
 vector loop scores high. It is an honest order-of-magnitude guide for search, not a cycle model:
 no latencies, stalls, pipelining or VLIW packing of scalar code. The kernel shares its process with
 the counters: naming them, building their name with macros, or binding a symbol with an assembler
@@ -40,6 +44,8 @@ class VectorEstimate:
     memory_cycles: int
     scalar_cycles: int
     vector_ops: int
+    discarded_cycles: int = 0  # vector cycles whose results never reached the output (not counted in V)
+    unstable: bool = False
     label: str = LABEL
 
     @property
@@ -47,22 +53,35 @@ class VectorEstimate:
         return max(self.vector_cycles, self.memory_cycles) + self.scalar_cycles
 
     def summary(self) -> str:
+        dead = (" (the output differs between identical runs: no vector work counted)" if self.unstable else
+                f" ({self.discarded_cycles} more vector cycles discarded: their results never reach the output)"
+                if self.discarded_cycles else "")
         return (f"vector utilisation {100 * self.utilisation:.1f}% ({self.label}): {self.vector_ops} vector ops "
-                f"= {self.vector_cycles} vector cycles, {self.memory_cycles} vector memory cycles, "
-                f"{self.scalar_cycles} scalar basic blocks, ~{self.estimated_cycles} cycles in the window")
+                f"= {self.vector_cycles} vector cycles reaching the output{dead}, {self.memory_cycles} vector "
+                f"memory cycles, {self.scalar_cycles} scalar basic blocks, ~{self.estimated_cycles} cycles in the window")
 
 
-def estimate(stats: dict) -> VectorEstimate:
-    """``stats`` as the emulation exports it: {"blocks": n, "ops": {kind: [ops, lanes, slots]}}."""
+def estimate(stats: dict, liveness: dict | None = None) -> VectorEstimate:
+    """``stats`` as the emulation exports it: {"blocks": n, "ops": {kind: [ops, lanes, slots]}};
+    ``liveness`` as the child measured it (None: every vector op counts)."""
     ops = stats.get("ops", {})
 
     def col(kind: str, i: int) -> int:
         return int(ops.get(kind, [0, 0, 0])[i])
 
-    vector_cycles = sum(col(k, 2) for k in VECTOR_KINDS)
+    issued = sum(col(k, 2) for k in VECTOR_KINDS)
+    unstable = bool(liveness) and not liveness.get("stable")
+    if liveness is None:
+        share = 1.0
+    elif unstable:
+        share = 0.0
+    else:
+        share = int(liveness.get("live_slots", 0)) / max(int(liveness.get("tested_slots", 0)), 1)
+    vector_cycles = round(issued * min(share, 1.0))
     memory_cycles = max(-(-col("load", 2) // LOAD_PORTS), col("store", 2))
     scalar_cycles = int(stats.get("blocks", 0))
     total = max(vector_cycles, memory_cycles) + scalar_cycles
     return VectorEstimate(utilisation=vector_cycles / total if total else 0.0, vector_cycles=vector_cycles,
                           memory_cycles=memory_cycles, scalar_cycles=scalar_cycles,
-                          vector_ops=sum(col(k, 0) for k in VECTOR_KINDS))
+                          vector_ops=sum(col(k, 0) for k in VECTOR_KINDS), discarded_cycles=issued - vector_cycles,
+                          unstable=unstable)

@@ -3,7 +3,8 @@
 The unit is: the kernel source (the prompt's includes and the filled-in function), the task's
 ``program_code`` wrapper unchanged, and a generated entry point ``kg_npu_entry(void** args)`` that
 calls the wrapper with each parameter cast to its declared type (runtime parameters are passed by
-pointer to their value). ``kg_npu_stats`` exports the emulation's operation counters as JSON.
+pointer to their value). ``kg_npu_stats`` exports the emulation's operation counters as JSON;
+``kg_npu_ablate`` picks a vector op whose result the next run perturbs (the liveness check).
 
 It is built with g++ against ``emulation/include`` (see ``harness.build``, kind ``aie_host``):
 ``-O1 -fno-inline`` keeps the emulation's functions out of the kernel's code, and
@@ -22,6 +23,7 @@ EMULATION_DIR = Path(__file__).resolve().parent / "emulation"
 INCLUDE_DIR = EMULATION_DIR / "include"
 ENTRY = "kg_npu_entry"
 STATS = "kg_npu_stats"
+ABLATE = "kg_npu_ablate"  # perturb the result of the vector op with this ordinal (-1: none)
 
 # Names of the emulation's internals: a kernel that refers to them could forge its own counters.
 INTERNAL_NAMES = (re.compile(r"\b(aie_emu|detail_emu|__sanitizer_\w+|kg_npu_\w+)\b"),
@@ -51,8 +53,9 @@ def _stats_function() -> str:
     return f'''
 extern "C" __attribute__((no_sanitize_coverage)) int {STATS}(char* buf, int cap) {{
     const aie_emu::counters& s = aie_emu::stats;
-    int n = std::snprintf(buf, cap, "{{\\"blocks\\": %llu, \\"events0\\": %d, \\"events1\\": %d, \\"ops\\": {{",
-                          s.blocks, s.events0, s.events1);
+    int n = std::snprintf(buf, cap, "{{\\"blocks\\": %llu, \\"events0\\": %d, \\"events1\\": %d, "
+                          "\\"vector_ops\\": %llu, \\"ablated_slots\\": %llu, \\"ops\\": {{",
+                          s.blocks, s.events0, s.events1, s.vector_ops, s.ablated_slots);
     for (int k = 0; k < static_cast<int>(aie_emu::op_kind::count_) && n < cap; ++k) {{
         const aie_emu::op_counter& c = s.by_kind[k];
         n += std::snprintf(buf + n, cap - n, "%s\\"%s\\": [%llu, %llu, %llu]", k ? ", " : "",
@@ -60,6 +63,9 @@ extern "C" __attribute__((no_sanitize_coverage)) int {STATS}(char* buf, int cap)
     }}
     if (n < cap) n += std::snprintf(buf + n, cap - n, "}}}}");
     return n;
+}}
+extern "C" __attribute__((no_sanitize_coverage)) void {ABLATE}(long long ordinal) {{
+    aie_emu::stats.ablate_at = ordinal;
 }}
 '''
 

@@ -170,3 +170,14 @@ def accepting(srv):
         stop.set()
         th.join()
         srv.close()
+
+
+def gone(find, within_s: float = 5.0) -> bool:
+    """Whether the processes ``find()`` lists are all gone within ``within_s`` (any left are killed)."""
+    deadline = time.monotonic() + within_s
+    while find() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = find()
+    for pid in left:  # clean up after a failing run
+        os.kill(pid, 9)
+    return not left

@@ -92,7 +92,7 @@ class AieToolchain:
             return run.returncode == 0, trim_compiler_output(run.output)
         from harness.sandbox.isolation import run_compiler
 
-        run = run_compiler(cmd, workdir, timeout_s=timeout_s)
+        run = run_compiler(cmd, workdir, timeout_s=timeout_s, ro_paths=(self.clang.parents[1], self.include))
         return run.ok, trim_compiler_output(run.output)
 
 

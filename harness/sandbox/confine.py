@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from harness.sandbox import seccomp
-from harness.sandbox.isolation import drop_privileges
+from harness.sandbox.isolation import drop_privileges, rearm_parent_death_signal
 
 CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
@@ -88,10 +88,9 @@ def _links(root: str) -> None:
             os.symlink(os.readlink(path), root + path)
 
 
-def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_bytes: int = 1 << 30) -> None:
-    """Build the job's view under ``root`` (an empty folder) and change root into it. Raises
-    ConfineError if the view cannot be completed; OSError(EPERM) from the first step if no mount
-    namespace can be had at all."""
+def _system_view(root: str, paths: list[str], *, scratch_bytes: int, proc: bool) -> None:
+    """A private mount namespace whose tmpfs ``root`` holds the system and Python ``paths`` read-only, a
+    few device nodes, a private ``/tmp`` and (``proc``) a /proc of the caller's PID namespace."""
     if _libc.unshare(CLONE_NEWNS) != 0:
         err = ctypes.get_errno()
         raise PermissionError(err, "no private mount namespace: " + os.strerror(err))
@@ -114,11 +113,19 @@ def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_
             _bind(root, "/dev/" + name, writable=True)
     os.makedirs(root + "/dev/shm", exist_ok=True)
     _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
-    os.makedirs(root + "/proc", exist_ok=True)
-    try:
-        _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    except ConfineError:
-        _bind(root, "/proc")
+    if proc:
+        os.makedirs(root + "/proc", exist_ok=True)
+        try:
+            _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        except ConfineError:
+            _bind(root, "/proc")
+
+
+def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_bytes: int = 1 << 30) -> None:
+    """Build the job's view under ``root`` (an empty folder) and change root into it. Raises
+    ConfineError if the view cannot be completed; OSError(EPERM) from the first step if no mount
+    namespace can be had at all."""
+    _system_view(root, paths, scratch_bytes=scratch_bytes, proc=True)
     _bind(root, job_dir)
     for sub in ("work", "out"):
         _bind(root, os.path.join(job_dir, sub), writable=True)
@@ -128,6 +135,17 @@ def enter_view(root: str, job_dir: str, job: dict, paths: list[str], *, scratch_
             _bind(root, os.path.realpath(value), dst=os.path.abspath(value))
     _check(_libc.chroot(root.encode()), "chroot")
     os.chdir(os.path.join(job_dir, "work"))
+
+
+def enter_compile_view(root: str, workdir: str, paths: list[str]) -> None:
+    """A compile's view: the system, Python and project folders read-only and its own build folder
+    writable, nothing else (no cache, no reference outputs, no home), so a source cannot make the
+    compiler read a file outside it (``.incbin``, computed includes). /proc only when the caller is its
+    own PID namespace's init (it then lists the compile's processes alone)."""
+    _system_view(root, paths, scratch_bytes=1 << 30, proc=os.getpid() == 1)
+    _bind(root, workdir, writable=True)
+    _check(_libc.chroot(root.encode()), "chroot")
+    os.chdir(workdir)
 
 
 def confine(job_dir: str, job: dict, root: str | None, paths: list[str], cpus: set[int] | None) -> dict:
@@ -146,17 +164,20 @@ def confine(job_dir: str, job: dict, root: str | None, paths: list[str], cpus: s
         try:
             enter_view(root, job_dir, job, paths)
             active["private_view"] = True
-        except PermissionError:
-            pass
-    if not active["private_view"]:
+        except PermissionError as e:
+            active["private_view"] = str(e)[:200]  # not silently: the result says why there is none
+    if active["private_view"] is not True:
         os.chdir(os.path.join(job_dir, "work"))
     if cpus:
         os.sched_setaffinity(0, cpus)
         active["cpus"] = sorted(os.sched_getaffinity(0))
+        if set(active["cpus"]) != set(cpus):  # enforced, not requested: read back before any job code
+            raise ConfineError(0, f"CPU affinity is {active['cpus']}, not the sandbox's {sorted(cpus)}")
     if switch_uid:
         os.setgroups([])
         os.setgid(SANDBOX_UID)
         os.setuid(SANDBOX_UID)
+        rearm_parent_death_signal()
     active["uid"] = os.geteuid()
     active["caps_dropped"] = drop_privileges()
     active["seccomp"] = seccomp.install()

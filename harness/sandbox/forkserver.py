@@ -21,6 +21,8 @@ import socket
 import sys
 import tempfile
 
+from harness.sandbox.isolation import own_pid_namespace
+
 
 def _emit(obj: dict) -> None:
     os.write(1, (json.dumps(obj) + "\n").encode())
@@ -34,7 +36,8 @@ def _network_isolated() -> bool:
 
 
 def _spare(max_file_bytes: int) -> tuple[int, int]:
-    """Fork a child ahead of time that waits for its job dir, so a job never waits for fork()."""
+    """Fork a child ahead of time that waits for its job dir, so a job never waits for fork() (nor
+    for its PID namespace: made here too)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -43,17 +46,18 @@ def _spare(max_file_bytes: int) -> tuple[int, int]:
             signal.signal(sig, signal.SIG_DFL)
         os.setsid()
         os.close(w)
+        pid_namespace = own_pid_namespace()
         data = b""
         while chunk := os.read(r, 4096):
             data += chunk
         if not data:
             os._exit(0)
-        _child(data.decode(), max_file_bytes)
+        _child(data.decode(), max_file_bytes, pid_namespace)
     os.close(r)
     return pid, w
 
 
-def _child(job_dir: str, max_file_bytes: int) -> None:
+def _child(job_dir: str, max_file_bytes: int, pid_namespace: bool | str) -> None:
     """Runs in the forked child: never returns."""
     code = 70
     try:
@@ -76,6 +80,7 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
             job = json.load(f)
         set_limits(max_file_bytes=max_file_bytes)
         active = confine(job_dir, job, _VIEW_ROOT, _VIEW_PATHS, _CPUS)
+        active["job_pid_namespace"] = pid_namespace
         code = run_job(job_dir, isolation=active, channels=(3, 4))
     except BaseException:  # noqa: BLE001 - the child must always exit, never return into the server loop
         import traceback
@@ -85,19 +90,21 @@ def _child(job_dir: str, max_file_bytes: int) -> None:
         os._exit(code)
 
 
-def _sweep(keep: set[int]) -> None:
-    """Kill every process of this PID namespace but ``keep``: what a job left behind (double-forked,
-    in a new session) dies with it. Only when this server is the namespace's init."""
+def _sweep(spare: int | None) -> None:
+    """Kill every process of this PID namespace but the server and the ``spare`` (with the init it
+    forks for its job's namespace): what a job left behind (double-forked, in a new session) dies
+    with it. Only when this server is the namespace's init."""
     if os.getpid() != 1:
         return
-    for _ in range(100):
+    for _ in range(100):  # (jobs in PID namespaces of their own are gone already; this is the second net)
         alive = []
         for name in os.listdir("/proc"):
-            if name.isdigit() and int(name) not in keep:
+            if name.isdigit() and int(name) != 1:
                 try:
                     with open(f"/proc/{name}/stat", "rb") as f:
-                        if f.read().rsplit(b")", 1)[1].split()[0] != b"Z":
-                            alive.append(int(name))
+                        state, ppid = f.read().rsplit(b")", 1)[1].split()[:2]
+                    if state != b"Z" and spare not in (int(name), int(ppid)):
+                        alive.append(int(name))
                 except (OSError, IndexError):
                     pass
         if not alive:
@@ -165,7 +172,7 @@ def serve() -> None:
             children.discard(pid)
             if pid == job:
                 job = None
-                _sweep({os.getpid(), spare[0]})
+                _sweep(spare[0])
             _emit({"event": "exited", "pid": pid,
                    "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
                    "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None})
@@ -177,7 +184,7 @@ def serve() -> None:
                 children.add(spare[0])
                 for pid in children:
                     _kill(pid)
-                _sweep({os.getpid()})
+                _sweep(None)
                 try:
                     os.rmdir(_VIEW_ROOT)
                 except OSError:
@@ -189,7 +196,7 @@ def serve() -> None:
                 msg = json.loads(line)
                 if msg["op"] == "run":
                     pid, w = spare
-                    _sweep({os.getpid(), pid})  # whatever an earlier job left: gone before this one starts
+                    _sweep(pid)  # whatever an earlier job left: gone before this one starts
                     job = pid
                     os.write(w, msg["job_dir"].encode())
                     os.close(w)
@@ -200,7 +207,23 @@ def serve() -> None:
                     _kill(int(msg["pid"]))
 
 
+def _family(pid: int) -> list[int]:
+    """``pid`` and its children: a spare waiting for a job is the pair (spare, its namespace's init)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [pid, *map(int, f.read().split())]
+    except (OSError, ValueError):
+        return [pid]
+
+
 def _kill(pid: int) -> None:
+    """Kill a job: the process the server forked, its group, and the init of the job's own PID
+    namespace (which takes every process of that namespace with it, whatever session it is in)."""
+    for child in _family(pid)[1:]:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

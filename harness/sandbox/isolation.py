@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import os
 import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_DUMPABLE = 4
 PR_SET_PDEATHSIG = 1
@@ -31,6 +34,7 @@ _ALLOWED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "CUDA_HOME", "CUDA
                 "LD_LIBRARY_PATH", "PYTHONPATH", "TRITON_INTERPRET", "PYTHONHASHSEED")
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def scrubbed_env(extra: dict[str, str] | None = None, *, home: str = "/tmp") -> dict[str, str]:
@@ -69,6 +73,36 @@ def cut_network() -> str:
     return ""
 
 
+def own_pid_namespace() -> bool | str:
+    """Move what runs next into a new PID namespace, as its init: when it exits, the kernel kills every
+    process left in the namespace (double-forked, in a new session, anything). The caller forks; the
+    child returns True and goes on; the parent stays behind, waits and exits as the child did, so
+    whoever watches it sees the job's own exit code or signal. Returns why not where the OS refuses
+    (the caller then goes on alone, unnamespaced)."""
+    if _libc.unshare(CLONE_NEWPID) != 0:
+        return "no PID namespace per job: " + os.strerror(ctypes.get_errno())
+    pid = os.fork()
+    if pid == 0:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # the waiting parent killed: so is the job
+        return True
+    code = 70
+    try:  # never returns: this process must not go on as the caller
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig != signal.SIGKILL:
+                signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else code
+    finally:
+        os._exit(code)
+
+
+def rearm_parent_death_signal() -> None:
+    """Die with the parent. Set again after a uid change, which clears it."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
@@ -102,12 +136,36 @@ def protect_parent() -> None:
 
 
 def isolate_compiler() -> None:
-    """preexec_fn for compiler subprocesses: own process group, no network, no capabilities, bounded output."""
+    """preexec_fn for compiler subprocesses: own process group, no network, and a new PID namespace for
+    what it starts. ``compile_reaper.py``, exec'd next, builds the private view and drops capabilities
+    (in a fresh single-threaded process, not in this fork of a possibly threaded parent)."""
     os.setsid()
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    cut_network()
-    drop_privileges()
-    set_limits(max_file_bytes=4 << 30, max_procs=None)
+    cut_network()  # as an unprivileged user this enters a user namespace, where the next step is allowed
+    _libc.unshare(CLONE_NEWPID)
+
+
+@functools.cache
+def _compile_view() -> tuple[str, str]:
+    """(empty folder the compile view is built on, the read-only folders it holds), fixed once by this
+    trusted process before any candidate source is compiled."""
+    from harness.sandbox.confine import system_paths
+
+    return tempfile.mkdtemp(prefix="kgepa-cview-"), json.dumps(system_paths())
+
+
+@functools.cache
+def compile_isolation() -> dict:
+    """Which layers compiles get on this machine: ``compile_pid_namespace`` and ``compile_private_view``,
+    each True or why not (recorded in every result's isolation info)."""
+    with tempfile.TemporaryDirectory(prefix="kgepa-probe-") as workdir, \
+            tempfile.NamedTemporaryFile(prefix="kgepa-probe-") as outside:
+        probe = run_compiler([sys.executable, "-I", "-S", "-c",
+                              f"import os; print(os.getpid(), os.path.exists({outside.name!r}))"], workdir, timeout_s=60)
+    words = probe.stdout.split()
+    why = (probe.output.strip().splitlines() or ["the probe did not run"])[-1][:200]
+    return {"compile_pid_namespace": True if words[:1] == ["1"] else "no PID namespace per compile: " + why,
+            "compile_private_view": True if words[1:2] == ["False"] else "no private view per compile: " + why}
 
 
 @dataclass(frozen=True)
@@ -118,19 +176,28 @@ class CompilerRun:
 
 
 def run_compiler(cmd: list[str], cwd, *, timeout_s: float, stdin: str | None = None,
-                 isolate: bool = True) -> CompilerRun:
+                 isolate: bool = True, ro_paths: tuple = ()) -> CompilerRun:
     """Run one compiler command on candidate code: the compiler by absolute path, scrubbed environment
-    with a fixed PATH, work folder as home, and (``isolate``) the isolation of ``isolate_compiler``.
-    The compile's whole process group is killed when it ends, so nothing it started outlives it."""
+    with a fixed PATH, work folder as home, and (``isolate``) the isolation of ``isolate_compiler`` and
+    ``compile_reaper.py``: a PID namespace killed as a whole when the compiler exits, and a private view
+    of the system folders, the compiler's own install folder, ``ro_paths`` (a toolchain's headers) and
+    ``cwd``. The compile's whole process group is killed when it ends, so nothing it started outlives it."""
     exe = tool(cmd[0])
     if exe is None:
         return CompilerRun(False, "", f"{cmd[0]}: compiler not found on PATH")
+    argv = [exe, *cmd[1:]]
+    if isolate:
+        view_root, paths = _compile_view()
+        own = [os.path.dirname(os.path.dirname(os.path.realpath(exe))), *map(str, ro_paths)]
+        paths = json.dumps(json.loads(paths) + [p for p in own if os.path.isdir(p) and p != "/"])
+        reaper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "compile_reaper.py")
+        argv = [sys.executable, "-I", "-S", reaper, _PROJECT_ROOT, view_root, paths, os.path.abspath(cwd), *argv]
     # Files, not pipes: a process the compile leaves behind holding a pipe open would keep us waiting.
     with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
         fin.write((stdin or "").encode())
         fin.seek(0)
         try:
-            proc = subprocess.Popen([exe, *cmd[1:]], cwd=cwd, env=compiler_env(cwd), stdin=fin, stdout=fout,
+            proc = subprocess.Popen(argv, cwd=cwd, env=compiler_env(cwd), stdin=fin, stdout=fout,
                                     stderr=ferr, preexec_fn=isolate_compiler if isolate else None,
                                     start_new_session=not isolate)
         except OSError as e:

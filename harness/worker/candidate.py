@@ -192,7 +192,8 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
 
             tampering = twin.tampering() if twin is not None else (twin_error or [])
             use_twin = twin is not None and not tampering
-            result["timing"] = measure(model, buffers, trial_sets, device, job["timing"], markers.mark, audit,
+            timed_sets = trial_sets[: job.get("timed_trials") or len(trial_sets)]  # the fixed trials' inputs
+            result["timing"] = measure(model, buffers, timed_sets, device, job["timing"], markers.mark, audit,
                                        reference=twin if use_twin else None)
             tampering = tampering or (twin.tampering() if use_twin else [])
             if tampering:  # the in-process reference times are not the reference's own: not used

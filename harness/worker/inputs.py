@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from harness.tensorio import decode, encode
+from harness.trials import vary
 
 
 def digest(values: list) -> str:
@@ -27,16 +28,18 @@ def digest(values: list) -> str:
     return h.hexdigest()
 
 
-def generate(mod, seed: int) -> list:
+def generate(mod, seed: int, variant: str | None = None) -> list:
+    """The task's inputs for ``seed``, moved to ``variant``'s value range if given (harness.trials)."""
     torch.manual_seed(seed)
-    return list(mod.get_inputs())
+    values = list(mod.get_inputs())
+    return vary(values, variant) if variant else values
 
 
-def record(mod, seed: int, inputs: list, out_dir: Path, prefix: str) -> dict:
+def record(mod, seed: int, inputs: list, out_dir: Path, prefix: str, variant: str | None = None) -> dict:
     """What the reference stores about one trial's inputs: the digest, plus the inputs themselves only
     if generating them again from the seed gives different values."""
     d = digest(inputs)
-    if digest(generate(mod, seed)) == d:
+    if digest(generate(mod, seed, variant)) == d:
         return {"input_digest": d}
     return {"input_digest": d, "inputs": encode(inputs, out_dir, prefix)}
 
@@ -55,7 +58,7 @@ def load_trial_inputs(job: dict, ref_dir: Path) -> list[list]:
         if mod is None:
             path = Path(job["task_path"])
             mod = exec_task_module(path.read_text(), path, job.get("overrides") or {})
-        values = generate(mod, t["seed"])
+        values = generate(mod, t["seed"], t.get("variant"))
         if digest(values) != t["input_digest"]:
             raise RuntimeError(f"the inputs of seed {t['seed']} could not be regenerated exactly (task file changed?)")
         sets.append(values)

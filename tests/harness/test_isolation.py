@@ -1,11 +1,15 @@
-"""Compiler runs: absolute paths on a fixed PATH, and nothing a compile starts outlives it."""
+"""Compiler runs: absolute paths on a fixed PATH, nothing a compile starts outlives it (its own PID
+namespace), and a compile sees only its build folder and the system folders (a private view)."""
 from __future__ import annotations
 
 import os
+import sys
 import time
+from pathlib import Path
 
 from harness.sandbox import isolation
 from harness.sandbox.isolation import run_compiler, tool
+from tests.conftest import gone
 
 
 def _alive(pid: int) -> bool:
@@ -30,19 +34,56 @@ def test_compilers_are_found_on_the_fixed_path_not_the_callers(tmp_path, monkeyp
     assert run.ok and str(tmp_path) not in run.stdout and run.stdout.strip() == isolation.trusted_path()
 
 
+def _running(marker: str) -> list[int]:
+    """Host pids whose command line holds ``marker`` (a compile's own pids are namespace-local)."""
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            if d.isdigit() and marker in Path(f"/proc/{d}/cmdline").read_bytes().decode(errors="replace") \
+                    and _alive(int(d)):
+                out.append(int(d))
+        except OSError:
+            pass
+    return out
+
+
+def _gone(marker: str) -> bool:
+    return gone(lambda: _running(marker))
+
+
 def test_what_a_compile_leaves_running_is_killed_with_it(tmp_path):
-    run = run_compiler(["sh", "-c", "sleep 300 & echo $!"], tmp_path, timeout_s=10)
-    pid = int(run.stdout.strip())
-    time.sleep(0.2)
-    assert run.ok and not _alive(pid)
+    run = run_compiler(["sh", "-c", "sleep 3001 & echo started"], tmp_path, timeout_s=10)
+    assert run.ok and _gone("3001")
 
 
 def test_a_compile_past_its_deadline_is_killed_as_a_whole(tmp_path):
     t0 = time.monotonic()
-    run = run_compiler(["sh", "-c", "sleep 300 & echo $! > pid; sleep 300"], tmp_path, timeout_s=1)
+    run = run_compiler(["sh", "-c", "sleep 3002 & sleep 300"], tmp_path, timeout_s=1)
     assert not run.ok and "timed out" in run.output and time.monotonic() - t0 < 10
-    time.sleep(0.2)
-    assert not _alive(int((tmp_path / "pid").read_text()))
+    assert _gone("3002")
+
+
+def test_a_double_forked_daemon_in_a_new_session_dies_with_its_compile(tmp_path):
+    """setsid takes it out of the compile's process group; the compile's PID namespace still holds it."""
+    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(3003)\n"
+    run = run_compiler([sys.executable, "-c", daemon], tmp_path, timeout_s=30)
+    assert run.ok, run.output
+    assert isolation.compile_isolation()["compile_pid_namespace"] is True
+    assert _gone("3003")
+
+
+def test_a_compile_reads_nothing_outside_its_build_folder(tmp_path):
+    """``.incbin`` by a relative path up out of the build folder finds nothing: the compile's private view."""
+    (tmp_path / "secret.bin").write_bytes(b"SECRET")
+    build = tmp_path / "build"
+    build.mkdir()
+    src = 'asm(".section .rodata\\n.incbin \\"../secret.bin\\"\\n.text");\nextern "C" int f() { return 1; }\n'
+    cmd = ["g++", "-shared", "-fPIC", "-x", "c++", "-", "-o", "lib.so"]
+    run = run_compiler(cmd, build, timeout_s=120, stdin=src)
+    assert not run.ok and "secret.bin" in run.output, run.output
+    assert isolation.compile_isolation()["compile_private_view"] is True
+    ok = run_compiler(cmd, build, timeout_s=120, stdin='extern "C" int f() { return 1; }\n')
+    assert ok.ok and (build / "lib.so").is_file(), ok.output
 
 
 def test_a_missing_compiler_is_one_line(tmp_path):

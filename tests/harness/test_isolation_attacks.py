@@ -216,3 +216,64 @@ def test_cpu_affinity_cannot_be_widened(kind, task, candidate, cpu_eval, tmp_pat
 def test_forged_timing_of_a_correct_kernel_is_not_believed(box, task, candidate):
     r = _run(box, task, candidate("forge_timing"))
     assert r.status != Status.OK or r.speedup < 10, (r.status, r.speedup, r.warnings)
+
+
+# ---- issue 13: trials nobody can precompute; a PID namespace per job; compiles see only their folder --
+def test_outputs_precomputed_for_the_public_seeds_fail_on_the_drawn_one(box, task, candidate):
+    r = _run(box, task, candidate("precomputed_outputs"))
+    assert r.status == Status.INCORRECT, (r.status, r.error)
+    assert f"on random seed {r.seeds['random'][0]}:" in r.error and "\n" not in r.error, r.error
+    assert r.mismatch.trial >= len(r.seeds["fixed"])  # every fixed trial passed
+
+
+def test_kernel_right_only_on_the_usual_value_range_fails_there(box, task, candidate):
+    r = _run(box, task, candidate("relu_range_limited"), "gated")
+    assert r.status == Status.INCORRECT, (r.status, r.error)
+    assert "on inputs scaled by 1000 (random seed" in r.error and "\n" not in r.error, r.error
+    assert "scaled_x1000" in r.seeds["value_ranges"]
+
+
+def test_compile_cannot_read_outside_its_build_folder(box, task, candidate):
+    _warm(box, task)
+    entry = next(p.name for p in (box[3] / "ref").iterdir() if not p.name.startswith("."))
+    r = _run(box, task, candidate("incbin_outside", target=f"../../ref/{entry}/reference.json"))
+    assert r.status == Status.COMPILE_ERROR and not SUCCESS.search(r.error or ""), (r.status, r.error)
+
+
+def test_nothing_a_job_leaves_survives_its_pid_namespace(box, task, candidate):
+    from tests.conftest import gone
+
+    name = f"kgs{os.getpid() % 100000}{box[0][0]}"
+    r = _run(box, task, candidate("orphan_survivor", comm=name))
+    assert "survivor spawned" in (r.error or ""), r.error
+    assert r.sandbox["job_pid_namespace"] is True, r.sandbox
+    assert gone(lambda: _pids_named(name))
+
+
+def test_a_job_sees_no_process_but_its_own(box, task, candidate):
+    r = _run(box, task, candidate("list_processes"))
+    assert r.error == "RuntimeError: pids [1] me 1", r.error
+
+
+def _pinned_sandbox(kind: str, request, work_root, tmp_path_factory):
+    """A sandbox whose jobs are pinned to CPU 0 (Docker: also the container's cpuset)."""
+    if kind == "local":
+        return LocalProcessSandbox(threads=1, cpus=[0])
+    pytest.importorskip("docker", reason="docker-py not installed")
+    from harness.sandbox.docker import DockerLimits, DockerSandbox
+
+    return DockerSandbox(request.getfixturevalue("docker_image"), threads=1, paths=[tmp_path_factory.getbasetemp()],
+                         rw_paths=[work_root], limits=DockerLimits(cpuset="0"))
+
+
+@pytest.mark.parametrize("kind", ["local", "docker"])
+def test_cpu_affinity_cannot_be_widened_by_any_thread_or_raw_syscall(kind, task, candidate, cpu_eval,
+                                                                    tmp_path_factory, request):
+    sb = _pinned_sandbox(kind, request, cpu_eval.runner.work_root, tmp_path_factory)
+    try:
+        ev = Evaluator(get_backend("cpu"), fast_config(static_checks=False), cache_root=cpu_eval.cache_root)
+        r = ev.evaluate(task("1_ReLU"), candidate("widen_affinity_thread"), sb, "cpu")
+    finally:
+        sb.close()
+    assert r.error == "RuntimeError: cpus 0 0", r.error
+    assert r.sandbox["cpus"] == [0] and r.sandbox["seccomp"]

@@ -6,12 +6,14 @@ from pathlib import Path
 from harness.backends import get_backend
 from harness.backends.npu import AieToolchain, NpuBackend
 from harness.result import Status
+from harness.sandbox.isolation import run_compiler
 from kernelgepa.feedback import result_feedback
 
 FAKE_CLANG = """#!/bin/sh
 # Stand-in for Peano's clang++: records its arguments, fails on sources containing BAD; with -S it
 # writes the hand-written listing tests/harness/data/aie2_kernels.s as the assembly.
-{ echo "$@" >> "$(dirname "$0")/args.txt"; } 2>/dev/null  # (read-only in a container)
+{ echo "$@" >> "$(dirname "$0")/args.txt"; } 2>/dev/null  # (read-only to the compile: not written)
+echo "$@"
 for a in "$@"; do case "$a" in *.cc) src="$a";; esac; case "$prev" in -o) out="$a";; esac; prev="$a"; done
 if grep -q SLEEP "$src"; then sleep 60; fi
 if grep -q BAD "$src"; then echo "kernel.cc:3:5: error: no matching function for call to 'BAD'" >&2; exit 1; fi
@@ -48,7 +50,11 @@ def test_toolchain_from_env_needs_both_paths_and_a_known_target(tmp_path):
 def test_device_compile_uses_npueval_flags_and_its_errors_fail_the_kernel(tmp_path, example_tasks, npu_eval, sandbox):
     tc, peano = _toolchain(tmp_path)
     device = tc.compile("int main() {}")
-    obj, asm = [line.split() for line in (peano / "bin" / "args.txt").read_text().splitlines()]
+    assert not (peano / "bin" / "args.txt").exists()  # the toolchain's folder is read-only to the compile
+    src = tmp_path / "kernel.cc"
+    src.write_text("int main() {}")
+    obj, asm = [run_compiler(tc.compile_command(src, tmp_path / out, assembly=out.endswith(".s")), tmp_path,
+                             timeout_s=60, ro_paths=(peano, tc.include)).stdout.split() for out in ("k.o", "kernel.s")]
     assert device.ok and obj[:3] == ["-O2", "-std=c++20", "--target=aie2-none-unknown-elf"]
     assert obj[obj.index("-I") + 1] == str(tc.include) and "-c" in obj
     assert asm == [a if a != "-c" else "-S" for a in obj[:-1]] + [asm[-1]] and asm[-1].endswith("kernel.s")

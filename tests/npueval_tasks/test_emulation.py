@@ -42,6 +42,16 @@ def test_vectorized_npueval_kernels_pass_with_high_estimate(npueval_tasks, npu_e
     scalar = npu_eval.evaluate_source(npueval_tasks[task], npueval_tasks[task].canonical_source, sandbox)
     assert res.vector_util > 0.3 and res.vector_util > 20 * scalar.vector_util
     assert "estimated" in res.profile
+    assert "discarded" not in res.profile  # every vector op's result reaches the output: the estimate is kept
+
+
+@requires_npueval
+def test_dead_vector_ops_do_not_raise_a_scalar_kernels_estimate(npueval_tasks, npu_eval, sandbox):
+    """A scalar kernel padded with vector ops whose results are thrown away (a volatile sink, a scratch
+    array never read) scores as the scalar kernel it is."""
+    res = _run(npu_eval, sandbox, npueval_tasks["vectoradd_bfloat16"], "vectoradd_bfloat16_dead_vector.cc")
+    assert res.status == Status.OK, res.error or res.messages
+    assert res.vector_util == 0.0 and "vector cycles discarded" in res.profile, res.profile
 
 
 @pytest.mark.parametrize("kernel", ["add_saturate_int8.cc", "scale_q14_int16.cc"])

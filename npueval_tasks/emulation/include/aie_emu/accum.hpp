@@ -70,7 +70,7 @@ class accum {
                               static_cast<long long>(v.data[i])) << shift));
             }
         }
-        aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::acc_traits<Tag>::bits);
+        if (aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::acc_traits<Tag>::bits)) aie_emu::perturb(data);
         return *this;
     }
 
@@ -87,7 +87,7 @@ class accum {
                 r.data[i] = aie_emu::saturate_to<T>(aie_emu::round_shift(data[i], static_cast<unsigned>(shift)));
             }
         }
-        aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::acc_traits<Tag>::bits);
+        if (aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::acc_traits<Tag>::bits)) aie_emu::perturb(r);
         return r;
     }
 
@@ -119,7 +119,7 @@ AIE_EMU_FN accum<Tag, N> product(const vector<A, N>& a, const vector<B, N>& b, a
         }
     }
     const unsigned wide = aie_emu::bits_v<A> > aie_emu::bits_v<B> ? aie_emu::bits_v<A> : aie_emu::bits_v<B>;
-    aie_emu::record(kind, N, wide);
+    if (aie_emu::record(kind, N, wide)) aie_emu::perturb(r);
     return r;
 }
 template <typename Tag, unsigned N>
@@ -163,13 +163,15 @@ AIE_EMU_FN accum<Tag, N> msc(const accum<Tag, N>& acc, const vector<A, N>& a, co
 // Accumulator addition: add(acc, acc) and add(acc, vector).
 template <typename Tag, unsigned N>
 AIE_EMU_FN accum<Tag, N> add(const accum<Tag, N>& a, const accum<Tag, N>& b) {
-    aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::acc_traits<Tag>::bits);
-    return detail_emu::combine(a, b, 1);
+    accum<Tag, N> r = detail_emu::combine(a, b, 1);
+    if (aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::acc_traits<Tag>::bits)) aie_emu::perturb(r.data);
+    return r;
 }
 template <typename Tag, unsigned N>
 AIE_EMU_FN accum<Tag, N> sub(const accum<Tag, N>& a, const accum<Tag, N>& b) {
-    aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::acc_traits<Tag>::bits);
-    return detail_emu::combine(a, b, -1);
+    accum<Tag, N> r = detail_emu::combine(a, b, -1);
+    if (aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::acc_traits<Tag>::bits)) aie_emu::perturb(r.data);
+    return r;
 }
 template <typename Tag, unsigned N, typename T>
 AIE_EMU_FN accum<Tag, N> add(const accum<Tag, N>& a, const vector<T, N>& v) {
@@ -208,7 +210,7 @@ class mmul {
                 }
             }
         const unsigned rate = aie_emu::macs_per_cycle(aie_emu::bits_v<TA>, aie_emu::bits_v<TB>, aie_emu::is_float_v<TA>);
-        aie_emu::record(aie_emu::op_kind::mmul, M * N, 32, (M * K * N + rate - 1) / rate);
+        if (aie_emu::record(aie_emu::op_kind::mmul, M * N, 32, (M * K * N + rate - 1) / rate)) aie_emu::perturb(c.data);
     }
     template <typename T>
     AIE_EMU_FN vector<T, M * N> to_vector(int shift = 0) const { return c.template to_vector<T>(shift); }

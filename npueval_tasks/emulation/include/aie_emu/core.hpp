@@ -37,18 +37,37 @@ struct counters {
     unsigned long long blocks = 0;     // candidate basic blocks executed inside the window
     int events0 = 0, events1 = 0;
     bool in_window = false;
+    // Liveness check (harness/worker/aie_host.py): the vector op with this ordinal in the window gets
+    // its result perturbed; if the kernel's output does not change, that op's work never reached it.
+    long long ablate_at = -1;
+    unsigned long long vector_ops = 0, ablated_slots = 0;
 };
 
 inline counters stats;
 
-AIE_EMU_FN void record(op_kind kind, unsigned lanes, unsigned elem_bits, unsigned long long slots = 0) {
-    if (!stats.in_window) return;
+// Counts one operation; for vector-unit work, returns true if this is the op whose result the caller
+// must perturb (``perturb``) before using it.
+AIE_EMU_FN bool record(op_kind kind, unsigned lanes, unsigned elem_bits, unsigned long long slots = 0) {
+    if (!stats.in_window) return false;
     op_counter& c = stats.by_kind[static_cast<int>(kind)];
-    const unsigned port = (kind == op_kind::load || kind == op_kind::store) ? memory_port_bits : vector_issue_bits;
+    const bool memory = kind == op_kind::load || kind == op_kind::store;
+    const unsigned port = memory ? memory_port_bits : vector_issue_bits;
     if (slots == 0) slots = (static_cast<unsigned long long>(lanes) * elem_bits + port - 1) / port;
     c.ops += 1;
     c.lanes += lanes;
     c.slots += slots ? slots : 1;
+    if (memory) return false;
+    const bool hit = static_cast<long long>(stats.vector_ops) == stats.ablate_at;
+    stats.vector_ops += 1;
+    if (hit) stats.ablated_slots = slots ? slots : 1;
+    return hit;
+}
+
+// Changes every byte of a result (lanes, accumulator, scalar) so that any use of it shows.
+template <typename R>
+AIE_EMU_FN void perturb(R& r) {
+    unsigned char* p = reinterpret_cast<unsigned char*>(&r);
+    for (unsigned i = 0; i < sizeof(R); ++i) p[i] ^= 0x55;
 }
 
 // ---- rounding and saturation (tile state; hardware defaults: floor, none) ----------------------

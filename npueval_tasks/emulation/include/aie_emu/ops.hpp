@@ -111,7 +111,7 @@ template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> select(const vector<T, N>& a, const vector<T, N>& b, const mask<N>& m) {
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = m.bits[i] ? b.data[i] : a.data[i];
-    aie_emu::record(aie_emu::op_kind::select, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::select, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N, typename S, typename = std::enable_if_t<!std::is_class_v<S> || std::is_same_v<S, bfloat16>>>
@@ -130,7 +130,7 @@ AIE_EMU_FN vector<T, N> upshift(const vector<T, N>& a, unsigned s) {
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i)
         r.data[i] = static_cast<T>(static_cast<unsigned long long>(static_cast<long long>(a.data[i])) << s);
-    aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N>
@@ -138,7 +138,7 @@ AIE_EMU_FN vector<T, N> downshift(const vector<T, N>& a, unsigned s) {
     static_assert(std::is_integral_v<T>, "aie::downshift: integer element types only");
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = static_cast<T>(a.data[i] >> s);
-    aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N>
@@ -147,7 +147,7 @@ AIE_EMU_FN vector<T, N> logical_downshift(const vector<T, N>& a, unsigned s) {
     using U = std::make_unsigned_t<T>;
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = static_cast<T>(static_cast<U>(a.data[i]) >> s);
-    aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shift, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 
@@ -158,8 +158,9 @@ AIE_EMU_FN T reduce_with(const vector<T, N>& v, F f) {
     for (unsigned i = 1; i < N; ++i) acc = static_cast<aie_emu::value_t<T>>(f(acc, aie_emu::value_of(v.data[i])));
     unsigned steps = 0;
     for (unsigned n = N; n > 1; n = (n + 1) / 2) ++steps;
-    aie_emu::record(aie_emu::op_kind::reduce, N, aie_emu::bits_v<T>, steps ? steps : 1);
-    return aie_emu::elem_from<T>(acc);
+    T out = aie_emu::elem_from<T>(acc);
+    if (aie_emu::record(aie_emu::op_kind::reduce, N, aie_emu::bits_v<T>, steps ? steps : 1)) aie_emu::perturb(out);
+    return out;
 }
 template <typename T, unsigned N>
 AIE_EMU_FN T reduce_add(const vector<T, N>& v) { return reduce_with(v, aie_emu::f_add{}); }
@@ -175,21 +176,21 @@ template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> shuffle_down(const vector<T, N>& v, unsigned n) {
     vector<T, N> r;
     for (unsigned i = 0; i + n < N; ++i) r.data[i] = v.data[i + n];
-    aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> shuffle_up(const vector<T, N>& v, unsigned n) {
     vector<T, N> r;
     for (unsigned i = n; i < N; ++i) r.data[i] = v.data[i - n];
-    aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> reverse(const vector<T, N>& v) {
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = v.data[N - 1 - i];
-    aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shuffle, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 
@@ -203,7 +204,7 @@ AIE_EMU_FN vector<I, N> to_fixed(const vector<T, N>& v, int shift = 0) {
         const double clamped = scaled > 9.0e18 ? 9.0e18 : (scaled < -9.0e18 ? -9.0e18 : scaled);
         r.data[i] = aie_emu::saturate_to<I>(aie_emu::round_shift(static_cast<long long>(__builtin_floor(clamped)), 16));
     }
-    aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename F = float, typename T, unsigned N>
@@ -212,7 +213,7 @@ AIE_EMU_FN vector<F, N> to_float(const vector<T, N>& v, int shift = 0) {
     vector<F, N> r;
     for (unsigned i = 0; i < N; ++i)
         r.data[i] = aie_emu::elem_from<F>(static_cast<float>(__builtin_ldexp(static_cast<double>(v.data[i]), -shift)));
-    aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::convert, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 

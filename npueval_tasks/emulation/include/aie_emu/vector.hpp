@@ -49,14 +49,14 @@ class vector {
         static_assert(N % M == 0, "vector::extract: the part size must divide the vector size");
         vector<T, M> r;
         for (unsigned i = 0; i < M; ++i) r.data[i] = data[idx * M + i];
-        aie_emu::record(aie_emu::op_kind::shuffle, M, aie_emu::bits_v<T>);
+        if (aie_emu::record(aie_emu::op_kind::shuffle, M, aie_emu::bits_v<T>)) aie_emu::perturb(r);
         return r;
     }
     template <unsigned M>
     AIE_EMU_FN vector& insert(unsigned idx, const vector<T, M>& part) {
         static_assert(N % M == 0, "vector::insert: the part size must divide the vector size");
         for (unsigned i = 0; i < M; ++i) data[idx * M + i] = part.data[i];
-        aie_emu::record(aie_emu::op_kind::shuffle, M, aie_emu::bits_v<T>);
+        if (aie_emu::record(aie_emu::op_kind::shuffle, M, aie_emu::bits_v<T>)) aie_emu::perturb(data);
         return *this;
     }
     template <unsigned M>
@@ -70,6 +70,17 @@ class vector {
     AIE_EMU_FN auto cast_to() const;
 };
 
+template <unsigned N>
+class mask;
+}  // namespace aie
+
+namespace aie_emu {
+// A mask's lanes are bools: flipping bits of their bytes would not make valid values, so invert them.
+template <unsigned N>
+AIE_EMU_FN void perturb(aie::mask<N>& m);
+}  // namespace aie_emu
+
+namespace aie {
 template <unsigned N>
 class mask {
   public:
@@ -103,6 +114,14 @@ class mask {
     }
 };
 
+}  // namespace aie
+
+template <unsigned N>
+AIE_EMU_FN void aie_emu::perturb(aie::mask<N>& m) {
+    for (unsigned i = 0; i < N; ++i) m.bits[i] = !m.bits[i];
+}
+
+namespace aie {
 // ---- accumulator tags (the accum class itself is in accum.hpp) -----------------------------------
 struct acc32 {};
 struct acc48 {};
@@ -115,11 +134,13 @@ template <typename T, unsigned N>
 AIE_EMU_FN auto zeros() {
     if constexpr (std::is_same_v<T, acc32> || std::is_same_v<T, acc48> || std::is_same_v<T, acc64> ||
                   std::is_same_v<T, accfloat>) {
-        aie_emu::record(aie_emu::op_kind::alu, N, 32);
-        return accum<T, N>();
+        accum<T, N> r;
+        if (aie_emu::record(aie_emu::op_kind::alu, N, 32)) aie_emu::perturb(r.data);
+        return r;
     } else {
-        aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::bits_v<T>);
-        return vector<T, N>();
+        vector<T, N> r;
+        if (aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
+        return r;
     }
 }
 
@@ -127,7 +148,7 @@ template <typename T, unsigned N>
 AIE_EMU_FN vector<T, N> broadcast(T value) {
     vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = value;
-    aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::alu, N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 
@@ -181,7 +202,7 @@ AIE_EMU_FN vector<T, 2 * N> concat(const vector<T, N>& a, const vector<T, N>& b)
         r.data[i] = a.data[i];
         r.data[N + i] = b.data[i];
     }
-    aie_emu::record(aie_emu::op_kind::shuffle, 2 * N, aie_emu::bits_v<T>);
+    if (aie_emu::record(aie_emu::op_kind::shuffle, 2 * N, aie_emu::bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 
@@ -232,7 +253,7 @@ template <typename T, unsigned N, typename F>
 AIE_EMU_FN aie::vector<T, N> map1(op_kind kind, const aie::vector<T, N>& a, F f) {
     aie::vector<T, N> r;
     for (unsigned i = 0; i < N; ++i) r.data[i] = elem_from<T>(static_cast<value_t<T>>(f(value_of(a.data[i]))));
-    record(kind, N, bits_v<T>);
+    if (record(kind, N, bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N, typename F>
@@ -240,7 +261,7 @@ AIE_EMU_FN aie::vector<T, N> map2(op_kind kind, const aie::vector<T, N>& a, cons
     aie::vector<T, N> r;
     for (unsigned i = 0; i < N; ++i)
         r.data[i] = elem_from<T>(static_cast<value_t<T>>(f(value_of(a.data[i]), value_of(b.data[i]))));
-    record(kind, N, bits_v<T>);
+    if (record(kind, N, bits_v<T>)) aie_emu::perturb(r);
     return r;
 }
 template <typename T, unsigned N>
@@ -253,7 +274,7 @@ template <typename T, unsigned N, typename F>
 AIE_EMU_FN aie::mask<N> compare(const aie::vector<T, N>& a, const aie::vector<T, N>& b, F f) {
     aie::mask<N> m;
     for (unsigned i = 0; i < N; ++i) m.bits[i] = f(value_of(a.data[i]), value_of(b.data[i]));
-    record(op_kind::compare, N, bits_v<T>);
+    if (record(op_kind::compare, N, bits_v<T>)) aie_emu::perturb(m);
     return m;
 }
 }  // namespace aie_emu

@@ -1,0 +1,47 @@
+"""Which value-range variants make a fair trial (harness.trials), and replaying a drawn trial seed."""
+from __future__ import annotations
+
+import torch
+
+from harness.backends import get_backend
+from harness.config import DEFAULT_TOLERANCES
+from harness.evaluate import Evaluator
+from harness.result import Status
+from harness.trials import describe, unusable, vary
+from tests.conftest import fast_config
+
+
+def test_a_variant_is_used_only_where_the_reference_is_finite_varied_and_well_conditioned():
+    tol = {"float32": DEFAULT_TOLERANCES["float32"]}
+    x = torch.randn(1000, dtype=torch.float64)
+    assert unusable([x.float()], [x], tol) is None
+    assert "not finite" in unusable([torch.tensor([1.0, float("inf")])], [], tol)
+    assert "near zero or constant" in unusable([torch.full((10,), 3.0)], [torch.full((10,), 3.0).double()], tol)
+    off = x.float() + 1e-3  # what a float32 reference gives where the op is ill-conditioned
+    assert "ill-conditioned" in unusable([off], [x], tol)
+    assert "float64" in unusable([x.float()], [], tol)
+
+
+def test_variants_move_only_floating_point_inputs_and_name_themselves():
+    idx, x = torch.arange(4), torch.ones(4)
+    assert vary([idx, x, 3], "scaled_x1000")[0] is idx and vary([idx, x, 3], "scaled_x1000")[1][0] == 1000
+    assert float(vary([x], "negated_shifted")[0][0]) == 2.0
+    assert describe({"seed": 7, "random": True}) == "random seed 7"
+    assert describe({"seed": 7, "random": True, "variant": "scaled_x1000"}) == "inputs scaled by 1000 (random seed 7)"
+    assert describe({"seed": 42}) is None
+
+
+def test_a_drawn_seed_is_recorded_and_replays_the_same_verdict(cache_root, sandbox, task, candidate):
+    """The cheat's outputs are right on every public trial; the drawn seed catches it, and replaying
+    that seed catches it the same way."""
+    path = candidate("precomputed_outputs")
+    fixed_only = Evaluator(get_backend("cpu"), fast_config(static_checks=False, random_trials=0, time_kernels=False),
+                           cache_root=cache_root).evaluate(task("1_ReLU"), path, sandbox, "cpu")
+    assert fixed_only.status != Status.INCORRECT and "random" not in fixed_only.seeds, fixed_only.error
+    first = Evaluator(get_backend("cpu"), fast_config(static_checks=False), cache_root=cache_root).evaluate(
+        task("1_ReLU"), path, sandbox, "cpu")
+    [seed] = first.seeds["random"]
+    assert first.status == Status.INCORRECT and f"random seed {seed}" in first.error
+    again = Evaluator(get_backend("cpu"), fast_config(static_checks=False, trial_seed=seed), cache_root=cache_root
+                      ).evaluate(task("1_ReLU"), path, sandbox, "cpu")
+    assert again.seeds == first.seeds and again.error == first.error
