@@ -229,7 +229,7 @@ class Evaluator:
             if wrong:
                 return wrong
             try:
-                r["parent_notes"] = pacing.believe(r["timing"], report.pacer, ref.pacing, report.job_dir / "work",
+                r["parent_notes"] = pacing.believe(r["timing"], report.pacer, ref.pacing, self.runner.work_root,
                                                    ref.output_bytes)
             except pacing.Disagreement as e:
                 return Status.REJECTED, "timing", str(e), {}

@@ -15,8 +15,10 @@ Anything else, or repetitions beyond that, is a protocol violation (the child is
 from __future__ import annotations
 
 import math
+import os
 import random
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,11 +27,11 @@ AUDIT_BYTES = 512 << 20  # what the audits of one job may make the child write, 
 # A kernel's claims may sit below the parent's clock by the handshake overhead calibrated in the
 # trusted reference job (or the twin's, when smaller), with room for load and OpenMP threads spinning
 # on the parent's cores: beyond GAP_RATIO x that + GAP_SLACK_MS + GAP_REL x the observed time
-# (medians), its claims are replaced by what the parent saw. When even the fastest of at least two audits is slower than AUDIT_RATIO x
-# the reference's (median) + AUDIT_SLACK_MS, the outputs were computed when asked for (one audit
-# alone may have met a burst of disk load).
+# (medians), its claims are replaced by what the parent saw. When even the fastest of at least two
+# audits is slower than AUDIT_RATIO x the reference's (median) + AUDIT_SLACK_MS, the outputs were
+# computed when asked for (one audit alone may have met a burst of disk load).
 GAP_RATIO, GAP_SLACK_MS, GAP_REL = 2.0, 0.2, 0.25
-AUDIT_RATIO, AUDIT_SLACK_MS = 4.0, 50.0
+AUDIT_RATIO, AUDIT_SLACK_MS = 8.0, 100.0
 _CLOCK_SLACK_MS = 0.02  # both clocks are CLOCK_MONOTONIC; this only absorbs rounding
 
 
@@ -151,10 +153,10 @@ def believe(timing: dict, pacer: Pacer, calib: dict | None, scratch: Path, out_b
     if len(pacer.audit_ms) >= 2 and calib.get("audit_ms") is not None:
         # the fastest audit: load comes in bursts, outputs computed when asked for slow every audit;
         # a slow disk slows the parent's own writes too (measured only when an audit looks slow)
-        took = min(pacer.audit_ms.values())
-        allowed = lambda usual: AUDIT_RATIO * usual + AUDIT_SLACK_MS  # noqa: E731
-        usual = float(calib["audit_ms"])
-        if took > allowed(usual) and took > allowed(usual := max(usual, _write_ms(scratch, out_bytes))):
+        took, usual = min(pacer.audit_ms.values()), float(calib["audit_ms"])
+        if took > AUDIT_RATIO * usual + AUDIT_SLACK_MS:
+            usual = max(usual, _write_ms(scratch, out_bytes))
+        if took > AUDIT_RATIO * usual + AUDIT_SLACK_MS:
             raise Disagreement(f"timing report disagrees with the parent's clock: audited outputs took at least "
                                f"{took:.3g} ms to write after their repetition ended (writing them takes about "
                                f"{usual:.3g} ms): computed only when asked for")
@@ -182,14 +184,18 @@ def _sides(timing) -> list[tuple[str, object]]:
 
 
 def _write_ms(directory: Path, nbytes: int, tries: int = 3) -> float:
-    """How long the parent takes to write ``nbytes`` into ``directory`` now (best of ``tries``)."""
+    """How long the parent takes to write ``nbytes`` into a new file in ``directory`` now (best of
+    ``tries``). ``directory`` must be one no child can write (it could plant a link to follow)."""
     data, best = bytes(min(max(nbytes, 1), AUDIT_BYTES)), math.inf
-    for k in range(tries):
-        path = directory / f".write-probe-{k}"
-        t0 = time.perf_counter()
-        path.write_bytes(data)
-        best = min(best, (time.perf_counter() - t0) * 1e3)
-        path.unlink()
+    for _ in range(tries):
+        fd, path = tempfile.mkstemp(dir=directory, prefix=".write-probe-")
+        try:
+            t0 = time.perf_counter()
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            best = min(best, (time.perf_counter() - t0) * 1e3)
+        finally:
+            os.unlink(path)
     return best
 
 

@@ -19,7 +19,9 @@ def test_honest_examples_pass_with_measured_speedup(cpu_eval, sandbox, task, nam
     r = run(cpu_eval, sandbox, task(name), EXAMPLES_DIR / "cpu" / f"{name}.py")
     assert r.status == Status.OK, (r.error, r.messages)
     assert r.correct and r.rung == "timing"
-    assert r.kernel.reps >= 5 and r.baseline.reps == r.kernel.reps  # timed in alternation, pair by pair
+    assert r.kernel.reps >= 5
+    # timed in alternation, pair by pair, unless load made the twin look slowed (README "Timing under load")
+    assert r.baseline.reps == r.kernel.reps or any("slower than its trusted baseline" in w for w in r.warnings)
     lo, hi = r.speedup_ci
     assert lo <= r.speedup <= hi and r.noisy == (lo < 0.9 * r.speedup or hi > 1.1 * r.speedup)
     assert 0.05 < r.speedup < 50 or r.noisy  # a real measurement, either direction, unless marked noisy
