@@ -41,7 +41,7 @@ class Pacer:
     def __init__(self, timing: dict, out_bytes: int = 0, rng: random.Random | None = None):
         self.audits = max(0, int(timing.get("audits", 0)))
         self.min_reps = max(1, int(timing.get("min_reps", 10)))
-        cap = 6 * self.audits
+        cap = 10 * self.audits
         self.max_audits = max(self.audits, min(cap, AUDIT_BYTES // out_bytes)) if out_bytes > 0 else cap
         self.rng = rng or random.SystemRandom()
         self.latency_ms: dict[str, list[float]] = {"k": [], "r": []}

@@ -113,7 +113,7 @@ def test_outputs_computed_when_audited_are_refused(tmp_path):
 
 def test_audits_reach_late_repetitions_and_are_capped():
     p = Pacer({"audits": 3, "min_reps": 10})
-    assert p.max_audits == 18
+    assert p.max_audits == 30
     late = sum(p._audit_now(rep) for rep in range(50, 100) for _ in range(20)) / 20
     assert 2.5 < late < 5.5  # about 3 x 2 ln(100/51) = 4.0 expected over repetitions 50-99
     assert Pacer({"audits": 3, "min_reps": 10}, out_bytes=256 << 20).max_audits == 3  # 512 MB of outputs at most
