@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.pacing import Pacer
 from harness.sandbox import Sandbox, SandboxJob, SandboxOutcome
 from harness.untrusted import UntrustedError, load_json
 
@@ -24,6 +25,7 @@ class JobReport:
     job_dir: Path
     log_tail: str
     malformed: str | None = None  # why the result file was refused (one line)
+    pacer: Pacer | None = None  # what the parent saw of the timed repetitions (timed jobs)
 
     @property
     def isolation(self) -> dict:
@@ -83,7 +85,8 @@ class JobRunner:
         job = stage_job(job, jd)
         (jd / "job.json").write_text(json.dumps(job))
         handler = (lambda text: on_request(jd, text)) if on_request else None
-        outcome = sandbox.run(SandboxJob(jd, timeouts, handler))
+        pacer = Pacer(job["timing"], int(job.get("expected_out_bytes") or 0)) if job.get("time") else None
+        outcome = sandbox.run(SandboxJob(jd, timeouts, handler, pacer))
         result, malformed = None, None
         if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):
             try:
@@ -92,7 +95,7 @@ class JobRunner:
                     raise UntrustedError("malformed result file: not an object")
             except UntrustedError as e:
                 result, malformed = None, str(e)
-        return JobReport(outcome, result, jd, _tail(jd / "log.txt"), malformed)
+        return JobReport(outcome, result, jd, _tail(jd / "log.txt"), malformed, pacer)
 
     def discard(self, report: JobReport) -> None:
         """Delete a finished job's directory, off the critical path."""

@@ -86,3 +86,13 @@ def unpaired_speedup(reference: dict | None, kernel: dict | None) -> SpeedupEsti
         km = klo = khi = float((kernel or {}).get("median_ms", 0.0))
         return SpeedupEstimate(rm / km if km > 0 else 0.0, 0.0, math.inf, 0)
     return SpeedupEstimate(rm / km, rlo / khi, rhi / klo, 0)
+
+
+def slower_than(timing: dict | None, trusted: dict | None, factor: float) -> bool:
+    """Whether ``timing``'s median is above ``factor`` x ``trusted``'s even at the low end of its
+    interval (a reference slowed in the candidate's process, not just noise or a busier moment). The
+    trusted median is taken as it is: a noisy baseline's wide interval must not hide a slowed twin."""
+    a, b = _times(timing), _times(trusted)
+    if len(a) < 3 or len(b) < 3:
+        return False
+    return median_interval(a)[1] > factor * statistics.median(b)

@@ -54,6 +54,11 @@ class ReferenceRun:
         return Timing.from_dict(self.data.get("compile_timing"))
 
     @property
+    def pacing(self) -> dict | None:
+        """The handshake overhead and audit latency of this run, seen by the parent (harness.pacing)."""
+        return self.data.get("pacing")
+
+    @property
     def warnings(self) -> list[str]:
         return self.data.get("degenerate", [])
 
@@ -109,7 +114,7 @@ def flatten_specs(spec) -> list[dict]:
 
 
 _MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "trials.py", "sandbox/local.py",
-                     "sandbox/forkserver.py")
+                     "sandbox/forkserver.py", "pacing.py")
 
 
 @cache
@@ -183,8 +188,10 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
         data = report.result
         run = ReferenceRun(report.job_dir / "out", data, task)
         data["degenerate"] = degenerate_reasons([run.outputs(k) for k in range(len(seeds))])
-        if not measure and cached:
-            data.update(timing=cached.data.get("timing"), compile_timing=cached.data.get("compile_timing"))
+        if measure:  # how this trusted run looked from the parent's clock: the yardstick for candidates
+            data["pacing"] = report.pacer.calibration(data.get("timing"))
+        elif cached:
+            data.update({k: cached.data.get(k) for k in ("timing", "compile_timing", "pacing")})
         data["noisy"] = bool(timed and baseline_is_noisy(data.get("timing")))
         if not outputs:
             drop_outputs(run)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from harness.pacing import Pacer
 
 
 @dataclass
@@ -20,6 +23,8 @@ class SandboxJob:
     # Answers a child's request (a "req:<text>" marker) with one line written back to it; the
     # deadline is paused while the parent works on it (used for builds done outside the child).
     on_request: Callable[[str], str] | None = None
+    # Answers the child's timed-repetition handshake ("t:" lines) and records what the parent saw.
+    pacer: "Pacer | None" = None
 
 
 @dataclass
@@ -32,13 +37,6 @@ class SandboxOutcome:
     markers: list[tuple[str, float]]  # (name, seconds since job start) as seen from outside
     isolation: dict = field(default_factory=dict)
     violation: str | None = None  # the job broke the protocol (flood, oversized line): killed, one line why
-
-    def window(self, begin: str, end: str) -> float | None:
-        """Seconds between two markers, measured by the parent's clock."""
-        times = dict(self.markers)
-        if begin in times and end in times:
-            return times[end] - times[begin]
-        return None
 
 
 class Sandbox(Protocol):

@@ -19,6 +19,7 @@ from harness.sandbox import SandboxJob, SandboxOutcome
 
 
 # Caps on what a child may send over the markers channel (a flood must not hang or bloat the parent).
+# Timed repetitions are paced by separate ``t:`` lines (harness.pacing), which the pacer itself caps.
 MAX_MARKERS = 10_000
 MAX_REQUESTS = 256
 MAX_LINE = 64 << 10
@@ -110,6 +111,15 @@ class ForkServerClient:
             while b"\n" in pending[0]:
                 line, pending[0] = pending[0].split(b"\n", 1)
                 text = line.decode(errors="replace")
+                if text.startswith("t:") and job.pacer:
+                    reply = job.pacer.reply(text[2:], now)
+                    if reply is None:
+                        return refuse(f"protocol violation: unexpected timing handshake line {text[:40]!r}")
+                    # stamped before the write: the child may run (and finish) before we run again
+                    job.pacer.sent(time.monotonic() - t0)
+                    if not self._answer(reply_fd, reply):
+                        return refuse("protocol violation: requests sent faster than their replies were read")
+                    continue
                 if len(markers) >= MAX_MARKERS:
                     return refuse(f"protocol violation: more than {MAX_MARKERS} markers")
                 if text.startswith("req:") and job.on_request:

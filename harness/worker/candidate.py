@@ -181,26 +181,21 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
             markers.enter("timing")
             audits = []
 
-            def audit(i: int, set_idx: int, fn) -> None:
-                with OpRecorder(exempt) as rec:
-                    out = fn(*buffers)
-                _sync(device)
-                check.ops |= rec.ops
+            def audit(i: int, set_idx: int, out) -> None:  # asked for by the parent after the repetition
                 outs = check.outputs(out, buffers)
-                audits.append({"rep": i, "trial": set_idx,
-                               "outputs": encode([o.detach().clone() for o in outs], out_dir, f"audit{i}")})
+                audits.append({"rep": i, "trial": set_idx, "outputs": encode(outs, out_dir, f"audit{i}")})
 
             tampering = twin.tampering() if twin is not None else (twin_error or [])
             use_twin = twin is not None and not tampering
             timed_sets = trial_sets[: job.get("timed_trials") or len(trial_sets)]  # the fixed trials' inputs
-            result["timing"] = measure(model, buffers, timed_sets, device, job["timing"], markers.mark, audit,
+            result["timing"] = measure(model, buffers, timed_sets, device, job["timing"], markers.pace, audit,
                                        reference=twin if use_twin else None)
             tampering = tampering or (twin.tampering() if use_twin else [])
             if tampering:  # the in-process reference times are not the reference's own: not used
                 result["timing"].pop("reference", None)
                 result["twin_refused"] = tampering[:8]
             result["audits"] = audits
-        # After timing, when there is any: its calls add ops and may settle more autotune choices.
+        # After timing, when there is any: its calls may settle more autotune choices.
         result["ops"] = sorted(check.ops)
         result["autotune"] = triton_support.autotune_choices(mod)
     return result

@@ -38,9 +38,16 @@ class Markers:
 
     def request(self, text: str) -> str:
         """Ask the parent something (e.g. to build a kernel) and block for its one-line reply."""
+        return self._ask("req:" + text)
+
+    def pace(self, token: str) -> str:
+        """One step of the timed-repetition handshake (harness.pacing): the parent's reply."""
+        return self._ask("t:" + token)
+
+    def _ask(self, line_out: str) -> str:
         if self._replies is None:
             self._replies = open(self._dir / "replies", "rb", buffering=0)  # noqa: SIM115 - kept for the job
-        self.mark("req:" + text)
+        self.mark(line_out)
         line = b""
         while not line.endswith(b"\n"):
             chunk = self._replies.read(1)

@@ -5,18 +5,20 @@ timed in alternating repetitions of the same loop, the order flipping every pair
 load hits both alike; the parent computes the speedup from the paired times (``harness.noise``).
 
 Inputs are rotated between repetitions by copying a different trial's values into the same
-buffers (outside the timed region), so a kernel that caches results by pointer or shape is
-caught by the audited repetitions, and on GPUs the L2 is flushed before each repetition.
+buffers (outside the timed region; repetition i uses trial i mod n), so a kernel that caches results
+by pointer or shape is caught by the audited repetitions, and on GPUs the L2 is flushed before each
+repetition. The parent paces and audits every timed repetition (harness.pacing): these times are
+the child's claims, believed only as far as the parent's own clock allows.
 """
 from __future__ import annotations
 
 import math
-import os
-import random
 import statistics
 import time
 
 import torch
+
+from harness.pacing import MAX_REPS, summarize
 
 _now_ns = time.perf_counter_ns  # bound before any candidate code is imported
 
@@ -70,14 +72,6 @@ def copy_into(buffers: list, values: list) -> None:
             b.copy_(v)
 
 
-def summarize(times_ms: list[float]) -> dict:
-    mean = statistics.fmean(times_ms)
-    std = statistics.pstdev(times_ms) if len(times_ms) > 1 else 0.0
-    return {"median_ms": statistics.median(times_ms), "mean_ms": mean, "min_ms": min(times_ms),
-            "max_ms": max(times_ms), "std_ms": std, "cv": std / mean if mean > 0 else 0.0,
-            "reps": len(times_ms), "times_ms": [round(t, 6) for t in times_ms]}
-
-
 def too_noisy(times: list[list[float]], rel_se: float = 0.03) -> bool:
     """Whether the median (of the kernel's times, or of the paired ratios when a reference is timed
     beside it) is still known to worse than ``rel_se`` (robust standard error from the MAD). Only
@@ -90,13 +84,15 @@ def too_noisy(times: list[list[float]], rel_se: float = 0.03) -> bool:
     return med <= 0 or 1.858 * mad / math.sqrt(len(values)) > rel_se * med
 
 
-def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg: dict, mark,
+def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg: dict, pace=None,
             audit=None, reference=None) -> dict:
-    """Warm up, pick a repetition count from the estimated time, then time ``fn(*buffers)``
-    (and ``reference(*buffers)`` in alternation with it, reported under ``"reference"``).
+    """Warm up, pick a repetition count from the estimated time, then time ``fn(*buffers)`` (and
+    ``reference(*buffers)`` in alternation with it, reported under ``"reference"``).
 
-    ``audit(rep_index, set_index, fn)`` is called on a few randomly placed extra repetitions that
-    are not timed (the candidate cannot tell which ones); the reference passes ``audit=None``.
+    ``pace(token) -> reply``: the parent's handshake (harness.pacing) around every timed repetition;
+    on an ``a`` reply after a kernel repetition, ``audit(rep, set_index, out)`` writes that
+    repetition's outputs, and on ``e`` timing stops after the current pair. Without ``pace`` (a
+    standalone run, the compiled baseline) the loop is the same, unpaced.
     """
     clock = make_clock(device)
     n_sets = len(input_sets)
@@ -108,45 +104,37 @@ def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg
             clock.flush_l2()
         clock.sync()
 
-    def timed(side) -> float:
-        t, out = clock.time_ms(lambda: side(*buffers))
-        del out
-        return t
-
     est = []  # warm up for at least `warmup` reps and 0.1 s (first calls pay for allocation, caches)
     warm_t0 = _now_ns()
     while len(est) < max(1, cfg.get("warmup", 3)) or (_now_ns() - warm_t0 < 1e8 and len(est) < 50):
         t = 0.0
         for side in sides:
             prepare(len(est))
-            t += timed(side)
+            t += clock.time_ms(lambda: side(*buffers))[0]
         est.append(t)
     per_rep = max(statistics.median(est[1:] or est), 1e-4)
     reps = int(min(cfg.get("max_reps", 100), max(cfg.get("min_reps", 10),
                                                   math.ceil(cfg.get("target_s", 0.5) * 1e3 / per_rep))))
-    n_audits = cfg.get("audits", 0) if audit else 0
-    rng = random.Random(int.from_bytes(os.urandom(8), "little"))
-    audit_at = set(rng.sample(range(reps + n_audits), n_audits)) if n_audits else set()
     times: list[list[float]] = [[] for _ in sides]
-    mark("timing_begin")
-    loop_t0 = _now_ns()
-    extend_until = loop_t0 + cfg.get("max_s", 0.0) * 1e9  # more reps while too noisy, up to this time
-    i = 0
-    while i < reps + n_audits or (_now_ns() < extend_until and len(times[0]) < 20 * reps
-                                  and too_noisy(times)):
-        if i in audit_at:
+    extend_until = _now_ns() + cfg.get("max_s", 0.0) * 1e9  # more reps while too noisy, up to this time
+    i, ended = 0, False
+    while not ended and (i < reps or (_now_ns() < extend_until and len(times[0]) < min(20 * reps, MAX_REPS)
+                                      and too_noisy(times))):
+        for k in (range(len(sides)) if i % 2 == 0 else reversed(range(len(sides)))):
             prepare(i)
-            audit(i, i % n_sets, fn)
-        else:
-            order = range(len(sides)) if len(times[0]) % 2 == 0 else reversed(range(len(sides)))
-            for k in order:
-                prepare(i)
-                times[k].append(timed(sides[k]))
+            if pace:
+                pace("n")
+            t, out = clock.time_ms(lambda: sides[k](*buffers))
+            times[k].append(t)
+            reply = pace("k" if k == 0 else "r") if pace else "g"
+            if reply == "a":
+                audit(i, i % n_sets, out)
+                reply = pace("a")
+            ended = ended or reply == "e"
+            del out
         i += 1
-    loop_s = (_now_ns() - loop_t0) / 1e9
-    mark("timing_end")
     res = summarize(times[0])
-    res.update(loop_s=loop_s, sum_s=sum(map(sum, times)) / 1e3, clock=type(clock).__name__)
+    res["clock"] = type(clock).__name__
     if reference is not None:
         res["reference"] = summarize(times[1])
     return res

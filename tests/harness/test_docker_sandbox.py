@@ -135,7 +135,9 @@ def test_adversarial_candidates_get_the_local_sandboxs_verdict(name, task_name, 
 def test_honest_kernel_is_ok_with_a_measured_speedup(evaluators, docker_sandbox, task):
     r = evaluators["gated"].evaluate(task("5_Softmax"), EXAMPLES_DIR / "cpu" / "5_Softmax.py", docker_sandbox, "cpu")
     assert r.status == Status.OK and r.rung == "timing", (r.error, r.messages)
-    assert r.kernel.reps >= 5 and r.baseline.reps == r.kernel.reps  # the reference timed beside it, in the container
+    assert r.kernel.reps >= 5
+    # the reference timed beside it, in the container, unless load made it look slowed (README "Timing under load")
+    assert r.baseline.reps == r.kernel.reps or any("slower than its trusted baseline" in w for w in r.warnings)
     lo, hi = r.speedup_ci
     assert lo <= r.speedup <= hi and (0.05 < r.speedup < 50 or r.noisy)
     iso = r.sandbox

@@ -11,6 +11,7 @@ import os
 import re
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -210,12 +211,56 @@ def test_cpu_affinity_cannot_be_widened(kind, task, candidate, cpu_eval, tmp_pat
     assert r.sandbox["cpus"] == [0] and r.sandbox["seccomp"]
 
 
-# ---- known hole: the timer runs in the candidate's process -------------------------------------------
-@pytest.mark.xfail(strict=True, reason="no timer outside the candidate's process yet (issue 13, 'timing a "
-                                       "candidate cannot forge'): remove this mark when that lands")
+# ---- timing a candidate cannot forge (parent-paced repetitions, hidden audits: harness/pacing.py) ------
+def _not_believed(r, words: str):
+    assert r.status == Status.REJECTED and r.rung == "timing" and words in r.error, (r.status, r.error)
+    assert "\n" not in r.error
+
+
+def _audited(box, task, name: str, path: Path):
+    """Evaluated with 4 audits per 5 repetitions (p = 0.8 each at first): audits are random, and these
+    tests' runs are short, so at the usual rate an attack would sometimes go unaudited (as designed)."""
+    kind, sb, evs, cache = box
+    cfg = fast_config(static_checks=False)
+    cfg.timing = replace(cfg.timing, audits=4)
+    return Evaluator(get_backend("cpu"), cfg, cache_root=cache).evaluate(task(name), path, sb, "cpu")
+
+
 def test_forged_timing_of_a_correct_kernel_is_not_believed(box, task, candidate):
     r = _run(box, task, candidate("forge_timing"))
-    assert r.status != Status.OK or r.speedup < 10, (r.status, r.speedup, r.warnings)
+    _not_believed(r, "it lists 100 kernel repetitions, the parent paced 0")
+
+
+@pytest.mark.parametrize("mode", ["fewer", "more"])
+def test_reported_repetitions_must_be_the_ones_paced(box, task, candidate, mode):
+    _not_believed(_run(box, task, candidate("misreport_reps", mode=mode)), "the parent paced")
+
+
+@pytest.mark.parametrize("name", ["lazy_audit", "finish_after_done"])
+def test_outputs_computed_when_audited_are_not_believed(box, task, candidate, name):
+    """Garbage from forward, the real answer computed when the worker writes outputs; or the work
+    finished on a thread after the repetition ended: audits take as long as the skipped work."""
+    _not_believed(_audited(box, task, "7_MatMul", candidate(name)), "computed only when asked for")
+
+
+def test_skipping_work_on_unaudited_repetitions_is_caught(box, task, candidate):
+    r = _audited(box, task, "1_ReLU", candidate("skip_unaudited"))
+    assert r.status == Status.INCORRECT and r.rung == "timing" and "during timing" in r.error, (r.status, r.error)
+
+
+def test_slowed_twin_does_not_inflate_the_speedup(box, task, candidate):
+    r = _run(box, task, candidate("slow_twin"))
+    assert r.status == Status.OK, (r.error, r.messages)
+    assert any("ran slower than its trusted baseline allows" in w for w in r.warnings), r.warnings
+    assert r.speedup < 5, (r.speedup, r.warnings)  # about torch.relu's speed, not 100 ms faster
+
+
+@pytest.mark.parametrize("kind, status, words", [("string", Status.CRASHED, "malformed timing report"),
+                                                 ("long", Status.CRASHED, "malformed timing report"),
+                                                 ("nested", Status.CRASHED, "malformed result file")])
+def test_malformed_timing_report_is_crashed_in_one_line(box, task, candidate, kind, status, words):
+    r = _run(box, task, candidate("bad_timing_report", kind=kind))
+    assert r.status == status and words in r.error and "\n" not in r.error, (r.status, r.error)
 
 
 # ---- issue 13: trials nobody can precompute; a PID namespace per job; compiles see only their folder --

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from harness.noise import baseline_is_noisy, paired_speedup, unpaired_speedup
+from harness.noise import baseline_is_noisy, paired_speedup, slower_than, unpaired_speedup
 
 
 def timing(times: list[float]) -> dict:
@@ -27,3 +27,13 @@ def test_intervals_and_noise_flags():
     assert baseline_is_noisy(timing([1.0, 5.0, 0.2, 3.0, 9.0, 0.5, 2.0]))
     assert paired_speedup(steady, timing([1.0, 2.0])) is None  # not timed alike: no pairs
     assert unpaired_speedup({"median_ms": 2.0}, {"median_ms": 1.0}).noisy  # no raw times: no interval to claim
+
+
+def test_a_slowed_twin_stands_out_from_its_trusted_baseline_even_when_that_is_noisy():
+    rng = random.Random(2)
+    baseline = timing([10.0 * (1 + 8 * rng.random() ** 4) for _ in range(9)])  # noisy: a wide interval
+    assert baseline_is_noisy(baseline)
+    assert slower_than(timing([110.0 + rng.random() for _ in range(9)]), baseline, 2.0)  # 100 ms added
+    busier = timing([15.0 + 10 * rng.random() for _ in range(30)])  # load drift, not a slowed twin
+    assert not slower_than(busier, baseline, 2.0)
+    assert not slower_than(timing([1e3, 1e3]), baseline, 2.0)  # too few times to say
