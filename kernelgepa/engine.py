@@ -45,8 +45,8 @@ class EngineConfig:
     stall_iterations: int = 8  # stop after this many iterations in a row without a new kernel
     proposal_retries: int = 2  # extra reflection tries when a reply holds no usable strategy
     # where rollouts go (kernelgepa.policies): a task whose best kernel reaches target_speedup is at target
-    minibatch_policy: str = "headroom"
-    full_eval_policy: str = "inherit"
+    minibatch_policy: str = "unsolved"
+    full_eval_policy: str = "lazy-solved"
     gate_policy: str = "best"
     target_speedup: float | None = 2.0  # None: no task is at target (NPU kernels have no speedup)
     gate_margin: float = 0.1  # score units (1 + log2 speedup): about 7% speed, above timing noise

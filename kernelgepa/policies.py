@@ -1,6 +1,7 @@
 """Where the search spends its rollouts: small swappable policies the engine consults.
 
-* Minibatch: which tasks a parent's child is tried on (all alike, or those with headroom).
+* Minibatch: which tasks a parent's child is tried on (all alike, those with headroom, or those
+  no kernel has solved yet first).
 * Full evaluation: which tasks an accepted child is evaluated on at once; on the others it inherits
   the parent's result (a task already at target gains nothing from another kernel) or is evaluated
   lazily, only once its score there is needed (where its parent is dominated, so is it, likely).
@@ -64,9 +65,9 @@ class UnsolvedFirstMinibatch(HeadroomMinibatch):
 
     name = "unsolved"
 
-    def __init__(self, target: float, solved: float = 1.0 + SCORE_EPS):
+    def __init__(self, target: float, solved: float):
         super().__init__(target)
-        self.solved = solved  # the score of a correct kernel at speedup 1.0 (1 + log2 1)
+        self.solved = solved  # above this score a task is solved (``build``: a kernel beats the reference)
 
     def draw(self, tasks: list[str], best: Scores, k: int, rng: random.Random) -> list[str]:
         unsolved = [t for t in tasks if best.get(t, 0.0) <= self.solved]
@@ -116,6 +117,24 @@ class LazyWhereDominated(InheritAtTarget):
         return EvalPlan([t for t in base.now if t not in behind], inherit=base.inherit, defer=behind)
 
 
+class LazyWhereSolved(LazyWhereDominated):
+    """Lazy evaluation that also defers the tasks already solved (some kernel correct and faster than
+    the reference): the child is evaluated at once only where no kernel is a win yet, which is where
+    the unsolved-first minibatch sends the search. Measured in the simulated worlds: with that
+    minibatch, fewer rollouts to fast_1 >= 0.67 than evaluating those tasks at once (RESULTS.md)."""
+
+    name = "lazy-solved"
+
+    def __init__(self, target: float, margin: float, solved: float):
+        super().__init__(target, margin)
+        self.solved = solved  # as UnsolvedFirstMinibatch
+
+    def plan(self, tasks: list[str], parent: Scores, best: Scores) -> EvalPlan:
+        base = super().plan(tasks, parent, best)
+        solved = [t for t in base.now if best.get(t, 0.0) > self.solved]
+        return EvalPlan([t for t in base.now if t not in solved], inherit=base.inherit, defer=base.defer + solved)
+
+
 class ParentGate:
     """GEPA's gate: the child's minibatch total beats the parent's by more than ``margin``."""
 
@@ -156,12 +175,13 @@ def disagreement_batch(tasks: list[str], a: Scores, b: Scores, k: int, rng: rand
 
 def build(minibatch: str, full_eval: str, gate: str, *, target_speedup: float | None, margin: float):
     """(minibatch, full-evaluation, gate) policies by name, as ``EngineConfig`` names them.
-    ``target_speedup`` None: no task is ever at target (kernels scored without a speedup, NPU)."""
+    ``target_speedup`` None: no task is ever at target or solved (kernels scored without a speedup, NPU)."""
     target = score_of_speedup(target_speedup) if target_speedup is not None else math.inf
+    solved = score_of_speedup(1.0) + SCORE_EPS if target_speedup is not None else math.inf  # beats the reference
     minibatches = {"uniform": UniformMinibatch, "headroom": lambda: HeadroomMinibatch(target),
-                   "unsolved": lambda: UnsolvedFirstMinibatch(target)}
+                   "unsolved": lambda: UnsolvedFirstMinibatch(target, solved)}
     evals = {"all": EvaluateAll, "inherit": lambda: InheritAtTarget(target),
-             "lazy": lambda: LazyWhereDominated(target, margin)}
+             "lazy": lambda: LazyWhereDominated(target, margin), "lazy-solved": lambda: LazyWhereSolved(target, margin, solved)}
     gates = {"parent": lambda: ParentGate(margin), "best": lambda: BestKnownGate(margin)}
     for kind, name, known in (("minibatch", minibatch, minibatches), ("full evaluation", full_eval, evals),
                               ("gate", gate, gates)):
