@@ -33,7 +33,7 @@ SEEDS = range(12)
 BUDGET = 1000
 TARGETS = (0.5, 2 / 3)
 CLASSIC = {"minibatch_policy": "uniform", "full_eval_policy": "all", "gate_policy": "parent", "gate_margin": 0.0}
-VARIANT = ("kernelgepa Engine (headroom, inherit: before)", {"minibatch_policy": "headroom", "full_eval_policy": "inherit"})
+VARIANT = ("kernelgepa Engine (previous defaults)", {"minibatch_policy": "headroom", "full_eval_policy": "inherit"})
 
 
 def _ours(engine: dict | None = None) -> list:
