@@ -7,11 +7,11 @@ on that minibatch, and there only where the full-evaluation policy wants it now:
 parent's result on tasks at target, and a deferred task is evaluated once its score is needed (the
 child is a parent drawing that task, or a merge parent). Where rollouts go is decided by
 ``kernelgepa.policies``. A noisy timing (``EvalResult.noisy``) sets no new best in the gate (unless
-its interval's low end does) and counts toward no fast_1 claim, and the progress event says so. A child whose text repeats
-an existing strategy is not evaluated again; every iteration either writes a new kernel or counts
-toward a stall stop, and once stalled the reflection prompt carries a nonce so the response cache
-cannot replay it. All state lives in the run store, so a killed run resumes where it stopped: LLM
-replies come from the response cache and finished kernels from the store.
+its interval's low end does) and counts toward no fast_1 claim; the progress event says so. A child
+whose text repeats an existing strategy is not evaluated again; every iteration either writes a new
+kernel or counts toward a stall stop, and once stalled the reflection prompt carries a nonce so the
+response cache cannot replay it. All state lives in the run store, so a killed run resumes where it
+stopped: LLM replies come from the response cache and finished kernels from the store.
 """
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ class Engine:
         self.store.accept_strategy(child)
         self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}{note}"
                            + (f"; inherits {len(plan.inherit)} tasks at target" if plan.inherit else "")
-                           + (f"; defers {len(plan.defer)} where its parent is dominated" if plan.defer else ""))
+                           + (f"; defers {len(plan.defer)} until needed" if plan.defer else ""))
 
     def _claimed(self, sid: int, batch: list[str], best: dict[str, float]) -> tuple[dict[str, float], list[str]]:
         """The strategy's minibatch scores as claims against the best known (``scoring.claimed_score``:

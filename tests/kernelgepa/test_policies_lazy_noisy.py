@@ -50,7 +50,7 @@ def test_an_accepted_child_defers_where_its_parent_is_dominated_and_inherits_at_
     # a deferred task has no score: it counts for nothing on the frontier (the specialist keeps c)
     assert eng.scores()[kid["id"]] == {"a": 1.5, "b": 1.0, "d": AT_TARGET}
     assert build_frontier(eng.scores(), TASKS).winners["c"] == {2}
-    assert "inherits 1 tasks at target; defers 1 where its parent is dominated" in events[-1]["event"]
+    assert "inherits 1 tasks at target; defers 1 until needed" in events[-1]["event"]
 
 
 def test_a_deferred_task_is_evaluated_once_it_is_needed_and_the_summary_says_what_was_not_measured(tmp_path):
