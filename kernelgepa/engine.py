@@ -2,12 +2,16 @@
 
 The task batch is both the feedback set and the Pareto set. Each iteration either merges two
 frontier strategies from different lineages or reflects on a parent's kernels on a minibatch and
-proposes a child strategy; the child is evaluated on the whole batch only if it passes the gate on
-that minibatch (where rollouts go is decided by ``kernelgepa.policies``). A child whose text repeats
-an existing strategy is not evaluated again; every iteration either writes a new kernel or counts
-toward a stall stop, and once stalled the reflection prompt carries a nonce so the response cache
-cannot replay it. All state lives in the run store, so a killed run resumes where it stopped: LLM
-replies come from the response cache and finished kernels from the store.
+proposes a child strategy; the child is evaluated on the rest of the batch only if it passes the gate
+on that minibatch, and there only where the full-evaluation policy wants it now: it inherits its
+parent's result on tasks at target, and a deferred task is evaluated once its score is needed (the
+child is a parent drawing that task, or a merge parent). Where rollouts go is decided by
+``kernelgepa.policies``. A noisy timing (``EvalResult.noisy``) sets no new best in the gate (unless
+its interval's low end does) and counts toward no fast_1 claim; the progress event says so. A child
+whose text repeats an existing strategy is not evaluated again; every iteration either writes a new
+kernel or counts toward a stall stop, and once stalled the reflection prompt carries a nonce so the
+response cache cannot replay it. All state lives in the run store, so a killed run resumes where it
+stopped: LLM replies come from the response cache and finished kernels from the store.
 """
 from __future__ import annotations
 
@@ -22,9 +26,11 @@ from kernelgepa.budget import Budget, BudgetExhausted
 from kernelgepa.feedback import reflection_records, strategy_evidence
 from kernelgepa.frontier import SELECTORS, build_frontier
 from kernelgepa.lineage import MergePolicy
+from kernelgepa.policies import EvalPlan
 from kernelgepa.proposal import Proposal, Proposer, normalize
 from kernelgepa.prompts import SEED_STRATEGY, merge_messages, reflection_messages
-from kernelgepa.store import RunStore
+from kernelgepa.scoring import claimed_score
+from kernelgepa.store import RunStore, defer_evaluations, deferred_evaluations
 
 
 
@@ -39,8 +45,8 @@ class EngineConfig:
     stall_iterations: int = 8  # stop after this many iterations in a row without a new kernel
     proposal_retries: int = 2  # extra reflection tries when a reply holds no usable strategy
     # where rollouts go (kernelgepa.policies): a task whose best kernel reaches target_speedup is at target
-    minibatch_policy: str = "headroom"
-    full_eval_policy: str = "inherit"
+    minibatch_policy: str = "unsolved"
+    full_eval_policy: str = "lazy-solved"
     gate_policy: str = "best"
     target_speedup: float | None = 2.0  # None: no task is at target (NPU kernels have no speedup)
     gate_margin: float = 0.1  # score units (1 + log2 speedup): about 7% speed, above timing noise
@@ -80,6 +86,19 @@ class Engine:
             if s["text"] == text and s["parents"] == parents and s["iteration"] == iteration:
                 return s["id"]
         return self.store.add_strategy(text, parents, origin, iteration)
+
+    def _text(self, sid: int) -> str:
+        return next(s["text"] for s in self.store.strategies() if s["id"] == sid)
+
+    def _complete(self, sids: list[int], tasks: list[str]) -> bool:
+        """Evaluate the deferred tasks among ``tasks`` of these strategies: their scores are needed
+        now. True when anything was evaluated (the frontier may have changed)."""
+        pending = deferred_evaluations(self.store)
+        due = {sid: [t for t in pending.get(sid, []) if t in tasks] for sid in sids}
+        for sid, todo in due.items():
+            if todo:
+                self._evaluate(sid, self._text(sid), todo, "lazy")
+        return any(due.values())
 
     def _evaluate(self, sid: int, text: str, tasks: list[str], kind: str) -> dict[str, float]:
         todo = [t for t in tasks if self.store.evaluation(f"{sid}:{t}") is None]
@@ -139,10 +158,16 @@ class Engine:
         if self.merge.due(it, len(merged)):
             pair = self.merge.pick(frontier.members(), self._parents(), merged, rng)
             if pair:
+                if self._complete(list(pair), self.tasks):  # merge reads both parents' results everywhere
+                    scores = self.scores()
+                    frontier = build_frontier(scores, self.tasks)
                 self._merge(it, pair, scores, frontier, rng)
                 return
         parent = self.selector.select(frontier, scores, self.tasks, rng)
         batch = self.minibatch.draw(self.tasks, frontier.best, self.cfg.minibatch, rng)
+        if self._complete([parent], batch):  # reflection reads, and the gate compares, the parent's own kernels
+            scores = self.scores()
+            frontier = build_frontier(scores, self.tasks)
         records = self._records(parent, batch)
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         manual = self.manual(records)
@@ -175,28 +200,39 @@ class Engine:
             self._progress(it, f"{origin} repeats strategy {dup}: not evaluated again")
             return
         child = self._strategy(text, parents, origin, it)
-        got = self._evaluate(child, text, batch, "minibatch")
+        self._evaluate(child, text, batch, "minibatch")
+        got, noisy = self._claimed(child, batch, best)
         before, after = sum(baseline.get(t, 0.0) for t in batch), sum(got.values())
+        note = f"; noisy timing on {', '.join(noisy)}: no new best unless its interval's low end is one" if noisy else ""
         if not self.gate.accept(got, baseline, best, batch, merge=origin == "merge"):
-            self._progress(it, f"{origin} {child} rejected by the gate: minibatch {before:.2f} -> {after:.2f}")
+            self._progress(it, f"{origin} {child} rejected by the gate: minibatch {before:.2f} -> {after:.2f}{note}")
             return
-        inherited = self._inherit(child, parents, scores)
-        self._evaluate(child, text, [t for t in self.tasks if t not in inherited], "full")
+        plan = self._plan(child, parents, scores, best)
+        self._evaluate(child, text, plan.now, "full")
         self.store.accept_strategy(child)
-        self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}"
-                           + (f"; inherits {len(inherited)} tasks at target" if inherited else ""))
+        self._progress(it, f"{origin} {child} accepted: minibatch {before:.2f} -> {after:.2f}{note}"
+                           + (f"; inherits {len(plan.inherit)} tasks at target" if plan.inherit else "")
+                           + (f"; defers {len(plan.defer)} until needed" if plan.defer else ""))
 
-    def _inherit(self, child: int, parents: list[int], scores) -> list[str]:
-        """The parents' result on the tasks the full-evaluation policy skips (the better parent's per
-        task): the child wrote nothing there, so it carries a kernel that is at target already."""
-        own = {t for t in self.tasks if self.store.evaluation(f"{child}:{t}") is not None}
-        top = {t: max(parents, key=lambda p: scores[p].get(t, 0.0)) for t in self.tasks}
-        wanted = set(self.full_eval.tasks(self.tasks, {t: scores[top[t]].get(t, 0.0) for t in self.tasks}))
-        out = [t for t in self.tasks if t not in wanted and t not in own]
-        for t in out:
+    def _claimed(self, sid: int, batch: list[str], best: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+        """The strategy's minibatch scores as claims against the best known (``scoring.claimed_score``:
+        a noisy timing sets no new best), and the tasks whose timing was noisy."""
+        kernels = {t: self.store.kernel(self.store.evaluation(f"{sid}:{t}")["kernel_id"]) for t in batch}
+        noisy = [t for t, k in kernels.items() if k["status"] == "ok" and k["result"].get("noisy")]
+        return {t: claimed_score(k, best.get(t, 0.0)) for t, k in kernels.items()}, noisy
+
+    def _plan(self, child: int, parents: list[int], scores, best: dict[str, float]) -> EvalPlan:
+        """The full-evaluation policy's plan for an accepted child beyond its minibatch, judged by the
+        better parent per task. Inherited results (the child wrote nothing there, so it carries the
+        parent's kernel, at target already) and deferred tasks are recorded in the store."""
+        rest = [t for t in self.tasks if self.store.evaluation(f"{child}:{t}") is None]
+        top = {t: max(parents, key=lambda p: scores[p].get(t, 0.0)) for t in rest}
+        plan = self.full_eval.plan(rest, {t: scores[top[t]].get(t, 0.0) for t in rest}, best)
+        for t in plan.inherit:
             ev = self.store.evaluation(f"{top[t]}:{t}")
             self.store.add_evaluation(f"{child}:{t}", child, t, "inherited", ev["kernel_id"], ev["score"])
-        return out
+        defer_evaluations(self.store, child, plan.defer)
+        return plan
 
     def _merge(self, it, pair, scores, frontier, rng) -> None:
         a, b = pair
@@ -222,10 +258,12 @@ class Engine:
         totals = self.store.totals()
         kernels = {t: self.store.best_kernel(t) or {} for t in self.tasks}
         best = {t: k.get("speedup") for t, k in kernels.items()}
-        fast1 = fast_p([(bool(k), k.get("speedup")) for k in kernels.values()], 1.0, len(self.tasks))
+        noisy = sorted(t for t, k in kernels.items() if (k.get("result") or {}).get("noisy"))
+        # a noisy timing is no speed claim: shown as such, not counted in fast_1
+        fast1 = fast_p([(bool(k) and t not in noisy, k.get("speedup")) for t, k in kernels.items()], 1.0, len(self.tasks))
         # NPU kernels are judged by vector utilisation (no speedup): the best one's, per solved task
         util = {t: (k["result"]["vector_util"], k["result"].get("vector_util_kind")) for t, k in kernels.items()
                 if (k.get("result") or {}).get("vector_util") is not None}
         self.on_progress({"iteration": it, "event": event, "rollouts": totals["rollouts"], "usd": totals["usd"],
                           "frontier": len(frontier.members()), "fast_1": fast1, "best_speedup": best,
-                          "best_vector_util": util})
+                          "best_vector_util": util, "noisy_best": noisy})

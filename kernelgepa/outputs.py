@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from harness.metrics import summarize, summarize_npu
-from kernelgepa.store import RunStore
+from kernelgepa.store import RunStore, deferred_evaluations
 
 
 def llm_spend(calls: list[dict]) -> dict:
@@ -22,7 +22,10 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
                   vector_scored: bool = False, stopped: str | None = None) -> dict:
     """``suffix``: the solution file type (``Task.solution_suffix``). ``vector_scored``: NPU kernels,
     judged by pass rate and mean vector utilisation (NPUEval's numbers) instead of fast_p/speedup.
-    ``stopped``: why the run ended, as the summary states it."""
+    ``stopped``: why the run ended, as the summary states it. The best kernel per task is always one
+    the harness measured; which strategies merely inherited a task's result (at target) or never
+    evaluated it (deferred) is listed per task, and a best kernel whose timing was noisy is flagged
+    (its speedup is no speed claim)."""
     run_dir = Path(run_dir)
     (run_dir / "best").mkdir(parents=True, exist_ok=True)
     (run_dir / "strategies").mkdir(parents=True, exist_ok=True)
@@ -30,6 +33,7 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
         (run_dir / "strategies" / f"{s['id']:04d}.txt").write_text(s["text"])
     per_task, pairs, shown = {}, [], []
     all_kernels = store.kernels()
+    evaluations, deferred = store.evaluations(), deferred_evaluations(store)
     for t in tasks:
         best = store.best_kernel(t)
         if best:
@@ -41,7 +45,10 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
                        "speedup": best["speedup"] if best else None, "baseline_ms": r.get("baseline_ms"),
                        "kernel_ms": r.get("kernel_ms"), "kernel_id": best["id"] if best else None,
                        "strategy_id": best["strategy_id"] if best else None, "rollouts": len(mine),
-                       "rollouts_to_best": len(upto) if best else None}
+                       "rollouts_to_best": len(upto) if best else None,
+                       "noisy": bool(best and r.get("noisy")),
+                       "inherited_by": [e["strategy_id"] for e in evaluations if e["task"] == t and e["kind"] == "inherited"],
+                       "deferred_for": sorted(sid for sid, ts in deferred.items() if t in ts)}
         if vector_scored:
             per_task[t].update(vector_util=r.get("vector_util"), vector_util_kind=r.get("vector_util_kind"),
                                capability=r.get("capability"))
@@ -54,12 +61,16 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
         summary = summarize(pairs)
         cfg = store.get_meta("config") or {}
         pure = [(ok and not r.get("torch_ops"), sp) for (ok, sp), r in zip(pairs, shown)]
-        summary.update(rules=cfg.get("rules"), tolerance=cfg.get("tolerance"), fast_p_pure=summarize(pure)["fast_p"])
+        summary.update(rules=cfg.get("rules"), tolerance=cfg.get("tolerance"), fast_p_pure=summarize(pure)["fast_p"],
+                       n_noisy=sum(r["noisy"] for r in per_task.values()))
     totals = store.totals()
     solved = summary["n_correct"]  # nothing solved: no per-solved-task figure (not the totals)
     summary.update(per_task=per_task, usd=totals["usd"], llm_calls=totals["llm_calls"], rollouts=totals["rollouts"],
                    wall_s=wall_s, usd_per_solved_task=totals["usd"] / solved if solved else None,
                    wall_s_per_solved_task=wall_s / solved if solved else None,
-                   iterations=store.get_meta("iteration", 0), stopped=stopped, **llm_spend(store.llm_calls()))
+                   iterations=store.get_meta("iteration", 0), stopped=stopped, **llm_spend(store.llm_calls()),
+                   evaluations={"measured": sum(e["kind"] != "inherited" for e in evaluations),
+                                "inherited": sum(e["kind"] == "inherited" for e in evaluations),
+                                "deferred": sum(len(ts) for ts in deferred.values())})
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+_CORRECT_FLOOR = 0.5  # the least a correct kernel scores
 _PARTIAL = {
     "compile_error": 0.0, "rejected": 0.0, "invalid": 0.0,
     "runtime_error": 0.05, "timeout": 0.10, "crashed": 0.10,
@@ -34,5 +35,17 @@ def kernel_score(status: str, speedup: float | None, vector_util: float | None =
         return 1.0 + 6.0 * min(1.0, max(0.0, vector_util))
     if status == "ok":
         s = speedup if speedup and speedup > 0 else 1.0
-        return min(7.0, max(0.5, 1.0 + math.log2(s)))
+        return min(7.0, max(_CORRECT_FLOOR, 1.0 + math.log2(s)))
     return _PARTIAL.get(status, 0.0)
+
+
+def claimed_score(kernel: dict, known: float) -> float:
+    """A stored kernel's score as a claim against ``known``, the task's best score so far: a noisy
+    timing (its speedup's 95% interval wider than +-10%, ``harness.noise``) is no evidence of a new
+    best, so it counts as at most ``known`` (it may tie it), or as its interval's low end where even
+    that is better (the correct-kernel floor when the interval is unknown); others count as scored."""
+    r = kernel.get("result") or {}
+    if kernel["status"] != "ok" or not r.get("noisy") or kernel.get("speedup") is None:
+        return kernel["score"]
+    low = (r.get("speedup_ci") or [None])[0]
+    return min(kernel["score"], max(known, kernel_score("ok", low) if low else _CORRECT_FLOOR))

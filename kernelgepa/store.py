@@ -206,3 +206,20 @@ class SQLiteStore:
         kernels = self._rows("SELECT COUNT(*) AS n FROM kernels")[0]
         return {"llm_calls": calls["n"], "llm_cached": calls["cached"], "llm_failed": calls["failed"],
                 "usd": calls["usd"], "rollouts": kernels["n"]}
+
+
+# ---- evaluations the engine deferred (kernelgepa.policies.LazyWhereDominated) -------------------
+def defer_evaluations(store: RunStore, strategy_id: int, tasks: list[str]) -> None:
+    """Record that a strategy's evaluation on these tasks waits until its score there is needed."""
+    if tasks:
+        store.set_meta("deferred", {**store.get_meta("deferred", {}), str(strategy_id): list(tasks)})
+
+
+def deferred_evaluations(store: RunStore) -> dict[int, list[str]]:
+    """Strategy -> tasks deferred and not evaluated since: no score, no kernel, nothing inherited."""
+    out = {}
+    for sid, tasks in store.get_meta("deferred", {}).items():
+        pending = [t for t in tasks if store.evaluation(f"{sid}:{t}") is None]
+        if pending:
+            out[int(sid)] = pending
+    return out

@@ -126,7 +126,7 @@ def print_run_summary(s: dict) -> None:
             util = r["vector_util"]
             cells = [f"{100 * util:.1f}% ({r['vector_util_kind']})" if util is not None else "-", r["capability"] or "-"]
         else:
-            cells = [_fmt(r["baseline_ms"]), _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f")]
+            cells = [_fmt(r["baseline_ms"]), _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f") + (" noisy" if r.get("noisy") else "")]
         t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", *cells, str(r["rollouts"]),
                   str(r["strategy_id"] or "-"))
     console.print(t)
@@ -135,6 +135,8 @@ def print_run_summary(s: dict) -> None:
     else:
         fp = fast_p_line(s["fast_p"])
         head = f"[bold]{s['n_correct']}/{s['n_tasks']} solved[/]  {fp}  geomean {_fmt(s['geomean_speedup'], '.2f')}"
+        if s.get("n_noisy"):
+            head += f"  ({s['n_noisy']} with noisy timings: their speedups are not speed claims)"
     tokens = s.get("prompt_tokens", 0) + s.get("completion_tokens", 0)
     console.print(f"{head}  | {s['rollouts']} rollouts, {s['llm_calls']} LLM calls ({s.get('llm_calls_cached', 0)} "
                   f"cached), {tokens} tokens, ${s['usd']:.3f}, {s['wall_s']:.0f}s "
@@ -159,7 +161,8 @@ def print_hits(hits) -> None:
 
 def _best_cells(s: dict) -> dict[str, str]:
     """Per task: the best kernel's speedup, or for NPU kernels its vector utilisation, labelled."""
-    cells = {t: f"{v:.2f}x" for t, v in s["best_speedup"].items() if v}
+    noisy = set(s.get("noisy_best", ()))
+    cells = {t: f"{v:.2f}x" + (" noisy" if t in noisy else "") for t, v in s["best_speedup"].items() if v}
     cells.update({t: f"{100 * v:.1f}% vector ({kind})" for t, (v, kind) in s.get("best_vector_util", {}).items()})
     return cells
 

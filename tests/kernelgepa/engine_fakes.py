@@ -2,7 +2,8 @@
 
 ``FakeAdapter`` writes one kernel per (strategy text, task) whose source is derived from the text,
 so an identical strategy writes identical code (no new kernel, as with a real cached writer); the
-score of a task is ``scores[first word of the strategy][task]`` (0.0 when not listed).
+score of a task is ``scores[first word of the strategy][task]`` (0.0 when not listed), and
+``results[first word][task]`` (optional) adds fields to the harness result (speedup, noisy, ...).
 ``ScriptedReflector`` answers every call with ``reply(messages)`` and records what it was sent.
 """
 from __future__ import annotations
@@ -14,21 +15,24 @@ from kernelgepa.llm import LLMCall, LLMError, LLMReply
 class FakeAdapter:
     backend, language = "cpu", "python"
 
-    def __init__(self, store, budget, scores: dict[str, dict[str, float]]):
-        self.store, self.budget, self.scores = store, budget, scores
+    def __init__(self, store, budget, scores: dict[str, dict[str, float]],
+                 results: dict[str, dict[str, dict]] | None = None):
+        self.store, self.budget, self.scores, self.results = store, budget, scores, results or {}
         self.evaluated: list[tuple[int, str]] = []
 
     def run(self, strategy_id: int, strategy: str, task_names: list[str]) -> dict[str, Attempt]:
         out = {}
         for t in task_names:
             self.budget.check(self.store.totals())
-            score = self.scores.get(strategy.split()[0].rstrip(":"), {}).get(t, 0.0)
+            word = strategy.split()[0].rstrip(":")
+            score = self.scores.get(word, {}).get(t, 0.0)
             src = f"# {' '.join(strategy.split())} :: {t}"
             seen = self.store.kernel_by_source(t, src)
             if seen is None:
-                result = {"status": "ok", "rung": "timing", "task": t}
+                result = {"status": "ok", "rung": "timing", "task": t, **self.results.get(word, {}).get(t, {})}
                 kid = self.store.add_kernel(t, src, strategy_id=strategy_id, parent_kernel_id=None, status="ok",
-                                            speedup=None, score=score, result=result, llm_calls=["fake"])
+                                            speedup=result.get("speedup"), score=score, result=result,
+                                            llm_calls=["fake"])
                 self.evaluated.append((strategy_id, t))
                 seen = {"id": kid, "score": score}
             out[t] = Attempt(t, seen["id"], src, "ok", None, seen["score"], "")

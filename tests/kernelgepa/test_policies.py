@@ -8,9 +8,9 @@ import pytest
 from kernelgepa import policies
 from kernelgepa.budget import Budget
 from kernelgepa.engine import Engine, EngineConfig
-from kernelgepa.policies import (BestKnownGate, EvaluateAll, HeadroomMinibatch, InheritAtTarget, ParentGate,
-                                 RefineAlways, RefineWhenShort, UniformMinibatch, disagreement_batch,
-                                 score_of_speedup)
+from kernelgepa.policies import (BestKnownGate, EvalPlan, EvaluateAll, HeadroomMinibatch, InheritAtTarget,
+                                 LazyWhereDominated, LazyWhereSolved, ParentGate, RefineAlways, RefineWhenShort,
+                                 UniformMinibatch, UnsolvedFirstMinibatch, disagreement_batch, score_of_speedup)
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import SQLiteStore
 from tests.kernelgepa.engine_fakes import FakeAdapter, ScriptedReflector
@@ -37,8 +37,28 @@ def test_headroom_minibatch_draws_only_tasks_below_target_and_tops_up_when_few_r
 
 def test_full_evaluation_inherits_only_tasks_where_the_parent_is_at_target():
     parent = {"a": 2.5, "b": 2.0, "c": 1.9, "d": 0.0}
-    assert InheritAtTarget(2.0).tasks(TASKS, parent) == ["c", "d", "e"]
-    assert EvaluateAll().tasks(TASKS, parent) == TASKS
+    assert InheritAtTarget(2.0).plan(TASKS, parent, parent) == EvalPlan(["c", "d", "e"], inherit=["a", "b"])
+    assert EvaluateAll().plan(TASKS, parent, parent) == EvalPlan(TASKS)
+
+
+def test_lazy_evaluation_defers_where_the_parent_is_dominated_and_inherits_at_target():
+    parent = {"a": 2.5, "b": 1.0, "c": 1.9, "d": 0.2, "e": 1.5}
+    best = {"a": 2.5, "b": 1.05, "c": 3.0, "d": 1.0, "e": 1.5}
+    plan = LazyWhereDominated(target=2.0, margin=0.1).plan(TASKS, parent, best)
+    # a: at target (inherited); b: behind the best by less than the margin (noise) and e: the best,
+    # so the child may well be best there (now); c, d: another strategy is clearly better (deferred)
+    assert plan == EvalPlan(["b", "e"], inherit=["a"], defer=["c", "d"])
+    # and where a kernel already beats the reference (score > 1: b, e), later too
+    plan = LazyWhereSolved(target=2.0, margin=0.1, solved=1.0).plan(TASKS, {**parent, "f": 0.5}, {**best, "f": 0.5})
+    assert plan == EvalPlan([], inherit=["a"], defer=["c", "d", "b", "e"])
+    assert LazyWhereSolved(2.0, 0.1, 1.0).plan(["f"], {"f": 1.0}, {"f": 1.0}) == EvalPlan(["f"])  # 1.0x: unsolved
+
+
+def test_unsolved_first_minibatch_draws_tasks_no_kernel_beats_the_reference_then_those_below_target():
+    best = {"a": 3.0, "b": 1.5, "c": 1.0, "d": 0.2, "e": 1.9}
+    for seed in range(20):
+        batch = UnsolvedFirstMinibatch(target=2.0, solved=1.0).draw(TASKS, best, 3, random.Random(seed))
+        assert sorted(batch[:2]) == ["c", "d"] and batch[2] in ("b", "e")
 
 
 def test_parent_gate_needs_more_than_the_margin():
@@ -105,8 +125,9 @@ def test_engine_inherits_at_target_tasks_and_judges_children_on_open_ones(tmp_pa
     assert eng.scores()[kid["id"]] == {"a": at_target, "b": at_target, "c": 1.5, "d": 1.5}
 
 
-def test_without_a_target_speedup_no_task_is_ever_at_target():
-    minibatch, full_eval, _ = policies.build("headroom", "inherit", "best", target_speedup=None, margin=0.1)
+def test_without_a_target_speedup_no_task_is_ever_at_target_or_solved():
     capped = {t: 7.0 for t in TASKS}  # NPU kernels are scored by vector utilisation, capped at 7
-    assert full_eval.tasks(TASKS, capped) == TASKS
-    assert sorted(minibatch.draw(TASKS, capped, 5, random.Random(0))) == TASKS
+    for names in (("headroom", "inherit"), ("unsolved", "lazy-solved")):
+        minibatch, full_eval, _ = policies.build(*names, "best", target_speedup=None, margin=0.1)
+        assert full_eval.plan(TASKS, capped, capped) == EvalPlan(TASKS)
+        assert sorted(minibatch.draw(TASKS, capped, 5, random.Random(0))) == TASKS
