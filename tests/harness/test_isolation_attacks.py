@@ -192,22 +192,28 @@ def test_pathological_result_is_crashed_in_one_line(box, task, candidate, kind, 
 
 
 # ---- CPU affinity is enforced, not requested ---------------------------------------------------------
-@pytest.mark.parametrize("kind", ["local", "docker"])
-def test_cpu_affinity_cannot_be_widened(kind, task, candidate, cpu_eval, tmp_path_factory, request):
+def _pinned_sandbox(kind: str, request, work_root, tmp_path_factory):
+    """A sandbox whose jobs are pinned to CPU 0 (Docker: also the container's cpuset)."""
     if kind == "local":
-        sb = LocalProcessSandbox(threads=1, cpus=[0])
-    else:
-        pytest.importorskip("docker", reason="docker-py not installed")
-        from harness.sandbox.docker import DockerLimits, DockerSandbox
+        return LocalProcessSandbox(threads=1, cpus=[0])
+    pytest.importorskip("docker", reason="docker-py not installed")
+    from harness.sandbox.docker import DockerLimits, DockerSandbox
 
-        sb = DockerSandbox(request.getfixturevalue("docker_image"), threads=1, paths=[tmp_path_factory.getbasetemp()],
-                           rw_paths=[cpu_eval.runner.work_root], limits=DockerLimits(cpuset="0"))
+    return DockerSandbox(request.getfixturevalue("docker_image"), threads=1, paths=[tmp_path_factory.getbasetemp()],
+                         rw_paths=[work_root], limits=DockerLimits(cpuset="0"))
+
+
+@pytest.mark.parametrize("kind", ["local", "docker"])
+@pytest.mark.parametrize("name, seen", [("widen_affinity", "cpus 0"), ("widen_affinity_thread", "cpus 0 0")])
+def test_cpu_affinity_cannot_be_widened(kind, name, seen, task, candidate, cpu_eval, tmp_path_factory, request):
+    """From the main thread, from another thread, or by the raw syscall: the job stays on CPU 0."""
+    sb = _pinned_sandbox(kind, request, cpu_eval.runner.work_root, tmp_path_factory)
     try:
         ev = Evaluator(get_backend("cpu"), fast_config(static_checks=False), cache_root=cpu_eval.cache_root)
-        r = ev.evaluate(task("1_ReLU"), candidate("widen_affinity"), sb, "cpu")
+        r = ev.evaluate(task("1_ReLU"), candidate(name), sb, "cpu")
     finally:
         sb.close()
-    assert r.error == "RuntimeError: cpus 0", r.error
+    assert r.error == f"RuntimeError: {seen}", r.error
     assert r.sandbox["cpus"] == [0] and r.sandbox["seccomp"]
 
 
@@ -298,27 +304,3 @@ def test_nothing_a_job_leaves_survives_its_pid_namespace(box, task, candidate):
 def test_a_job_sees_no_process_but_its_own(box, task, candidate):
     r = _run(box, task, candidate("list_processes"))
     assert r.error == "RuntimeError: pids [1] me 1", r.error
-
-
-def _pinned_sandbox(kind: str, request, work_root, tmp_path_factory):
-    """A sandbox whose jobs are pinned to CPU 0 (Docker: also the container's cpuset)."""
-    if kind == "local":
-        return LocalProcessSandbox(threads=1, cpus=[0])
-    pytest.importorskip("docker", reason="docker-py not installed")
-    from harness.sandbox.docker import DockerLimits, DockerSandbox
-
-    return DockerSandbox(request.getfixturevalue("docker_image"), threads=1, paths=[tmp_path_factory.getbasetemp()],
-                         rw_paths=[work_root], limits=DockerLimits(cpuset="0"))
-
-
-@pytest.mark.parametrize("kind", ["local", "docker"])
-def test_cpu_affinity_cannot_be_widened_by_any_thread_or_raw_syscall(kind, task, candidate, cpu_eval,
-                                                                    tmp_path_factory, request):
-    sb = _pinned_sandbox(kind, request, cpu_eval.runner.work_root, tmp_path_factory)
-    try:
-        ev = Evaluator(get_backend("cpu"), fast_config(static_checks=False), cache_root=cpu_eval.cache_root)
-        r = ev.evaluate(task("1_ReLU"), candidate("widen_affinity_thread"), sb, "cpu")
-    finally:
-        sb.close()
-    assert r.error == "RuntimeError: cpus 0 0", r.error
-    assert r.sandbox["cpus"] == [0] and r.sandbox["seccomp"]
