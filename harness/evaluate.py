@@ -87,8 +87,8 @@ class Evaluator:
                     return ref
         return measure(fresh)
 
-    def with_random_trials(self, task: Task, sandbox: Sandbox, device: str, ref: ReferenceRun
-                           ) -> tuple[ReferenceRun, dict]:
+    def with_random_trials(self, task: Task, sandbox: Sandbox, device: str, ref: ReferenceRun,
+                           held: ExitStack) -> tuple[ReferenceRun, dict]:
         """``ref``'s fixed trials plus this evaluation's unpredictable ones (harness.trials), and the
         seeds of all of them as the result records them. The random-seed reference outputs come from
         the reference's own sandboxed run (never the candidate's process)."""
@@ -96,17 +96,18 @@ class Evaluator:
         if self.cfg.random_trials < 1:
             return ref, info
         variants = tuple(VARIANTS) if self.cfg.value_ranges else ()
-        rnd, seeds = self._random_reference(task, sandbox, device, variants)
+        rnd, seeds = self._random_reference(task, sandbox, device, variants, held)
         trials = ref.with_trials_of(rnd, seeds)
         info.update(random=seeds, value_ranges=sorted({t["variant"] for t in trials.data["trials"] if t.get("variant")}),
                     skipped_value_ranges={s["variant"]: s["why"] for s in rnd.data.get("skipped_variants", [])
                                           if s["seed"] in seeds})
         return trials, info
 
-    def _random_reference(self, task: Task, sandbox: Sandbox, device: str, variants: tuple[str, ...]
-                          ) -> tuple[ReferenceRun, list[int]]:
+    def _random_reference(self, task: Task, sandbox: Sandbox, device: str, variants: tuple[str, ...],
+                          held: ExitStack) -> tuple[ReferenceRun, list[int]]:
         """A reference run holding this evaluation's random seeds, and those seeds: ``cfg.trial_seed``
-        replayed (consecutive seeds from it), else the next unused block of the task's pool."""
+        replayed (consecutive seeds from it), else the next unused block of the task's pool. Held in
+        ``held`` from the moment it is handed out: another worker's refill removes spent pool runs."""
         n, device_name = self.cfg.random_trials, self.backend.device_name(device)
 
         def run(seeds: list[int]) -> ReferenceRun:
@@ -115,10 +116,16 @@ class Evaluator:
 
         if self.cfg.trial_seed is not None:
             seeds = [self.cfg.trial_seed + k for k in range(n)]
-            return run(seeds), seeds
+            replayed = run(seeds)
+            held.enter_context(BoundedCache.hold(replayed.dir))
+            return replayed, seeds
         key = (task.key, device_name, variants, n)
         with self._random_lock:  # one refill at a time; each block is handed out once
             pooled, blocks = self._random_pool.get(key, (None, []))
+            if blocks:  # held before it is checked: the cache may have evicted it between evaluations
+                held.enter_context(BoundedCache.hold(pooled.dir))
+                if not (pooled.dir / "reference.json").exists():
+                    pooled, blocks = None, []
             if not blocks:
                 if pooled is not None:
                     self._random_spent.append(pooled.dir)
@@ -127,6 +134,7 @@ class Evaluator:
                 pooled = run([s for block in blocks for s in block])
             seeds, blocks = blocks[0], blocks[1:]
             self._random_pool[key] = (pooled, blocks)
+            held.enter_context(BoundedCache.hold(pooled.dir))  # a second hold of a kept one is harmless
         return pooled, seeds
 
     def _drop_spent(self) -> None:
@@ -142,16 +150,18 @@ class Evaluator:
         if self.backend.device_type == "cpu":
             # The CPU is the device: other workers' compiles would share its cores with our timed
             # run, so the lease covers the whole evaluation, builds included.
-            with pool.lease() as device:
-                res = self._evaluate(task, Path(candidate).resolve(), sandbox, DevicePool([device]))
+            with pool.lease() as device, ExitStack() as held:
+                res = self._evaluate(task, Path(candidate).resolve(), sandbox, DevicePool([device]), held)
         else:
-            res = self._evaluate(task, Path(candidate).resolve(), sandbox, pool)
+            with ExitStack() as held:
+                res = self._evaluate(task, Path(candidate).resolve(), sandbox, pool, held)
         res.wall_s = time.perf_counter() - t0
         res.size_label, res.level = task.size_label, task.level
         return res
 
     # ---- the ladder ---------------------------------------------------------------------------
-    def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, pool: DevicePool) -> EvalResult:
+    def _evaluate(self, task: Task, cand: Path, sandbox: Sandbox, pool: DevicePool, held: ExitStack) -> EvalResult:
+        """``held``: cache entries this evaluation reads, kept from eviction until it ends."""
         seeds: dict = {}
 
         def result(status: Status, rung: str, error: str | None = None, **kw) -> EvalResult:
@@ -177,7 +187,7 @@ class Evaluator:
             try:
                 with pool.lease() as device:
                     ref = self.reference(task, sandbox, device)
-                    trials, info = self.with_random_trials(task, sandbox, device, ref)
+                    trials, info = self.with_random_trials(task, sandbox, device, ref, held)
                     seeds.update(info)
             except ReferenceFailed as e:
                 return result(Status.INVALID, "reference", str(e), messages=e.report.messages())

@@ -45,3 +45,24 @@ def test_a_drawn_seed_is_recorded_and_replays_the_same_verdict(cache_root, sandb
     again = Evaluator(get_backend("cpu"), fast_config(static_checks=False, trial_seed=seed), cache_root=cache_root
                       ).evaluate(task("1_ReLU"), path, sandbox, "cpu")
     assert again.seeds == first.seeds and again.error == first.error
+
+
+def test_a_handed_out_pool_run_survives_another_workers_refill(cache_root, sandbox, task, monkeypatch):
+    """Worker A gets the pool's last block; worker B, refilling before A runs, must not remove A's run
+    (it did: the report tests then found no reference.json)."""
+    from contextlib import ExitStack
+
+    import harness.evaluate
+
+    monkeypatch.setattr(harness.evaluate, "RANDOM_POOL", 1)
+    ev = Evaluator(get_backend("cpu"), fast_config(time_kernels=False), cache_root=cache_root)
+    relu = task("1_ReLU")
+    with ExitStack() as a_held:
+        a_run, a_seeds = ev._random_reference(relu, sandbox, "cpu", (), a_held)
+        with ExitStack() as b_held:
+            b_run, b_seeds = ev._random_reference(relu, sandbox, "cpu", (), b_held)  # refills: A's run is spent
+            assert b_run.dir != a_run.dir and b_seeds != a_seeds
+        assert (a_run.dir / "reference.json").exists()
+    with ExitStack() as c_held:
+        ev._random_reference(relu, sandbox, "cpu", (), c_held)  # the next refill removes A's run, now free
+    assert not a_run.dir.exists()
