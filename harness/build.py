@@ -29,6 +29,7 @@ from pathlib import Path
 from harness.cache import BoundedCache, write_error
 from harness.integrity import discard_unless_verified, seal
 from harness.messages import parse_ptxas, trim_compiler_output
+from harness.symbols import check_artifact
 
 ARG_TYPES = ("ptr", "int32", "int64", "float32", "float64", "stream")
 
@@ -90,6 +91,7 @@ class BuildResult:
     cached: bool = False
     linked: bool = True
     resources: list[dict] = field(default_factory=list)
+    refusal: str | None = None  # why the linked artifact may not be loaded (harness.symbols), checked once at build
 
 
 def _check_flags(flags: tuple[str, ...]) -> None:
@@ -154,7 +156,9 @@ class Builder:
             try:
                 ok, log = self._compile(req, tmp, linked)
                 seconds = time.perf_counter() - t0
-                meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked, "artifact": _artifact_name(req),
+                art = tmp / _artifact_name(req)
+                meta = {"ok": ok, "log": log, "seconds": seconds, "linked": linked, "artifact": art.name,
+                        "refusal": check_artifact(str(art)) if ok and linked and art.exists() else None,
                         "arch": self.cuda_arch if req.needs_cuda else None,
                         "resources": parse_ptxas(log) if req.needs_cuda else []}
                 (tmp / "meta.json").write_text(json.dumps(meta))
@@ -177,9 +181,12 @@ class Builder:
             return None
         self._store.touch(final)
         art = final / meta.get("artifact", "lib.so")
-        return BuildResult(ok=meta["ok"], artifact=str(art) if meta["ok"] and art.exists() else None,
-                           log=meta["log"], seconds=meta["seconds"], cached=True,
-                           linked=meta["linked"], resources=meta["resources"])
+        artifact = str(art) if meta["ok"] and art.exists() else None
+        # entries sealed before the symbol check was stored with them are checked on every read
+        refusal = meta["refusal"] if "refusal" in meta else (
+            check_artifact(artifact) if artifact and meta["linked"] else None)
+        return BuildResult(ok=meta["ok"], artifact=artifact, log=meta["log"], seconds=meta["seconds"], cached=True,
+                           linked=meta["linked"], resources=meta["resources"], refusal=refusal)
 
     def _compile(self, req: BuildRequest, d: Path, linked: bool) -> tuple[bool, str]:
         if req.kind == "cpp":

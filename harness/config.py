@@ -74,7 +74,7 @@ class EvalConfig:
     compile_timeout_s: float = 900.0
     threads: int | None = None
     cuda_arch: str = "sm_90"
-    profile: bool = True
+    profile: bool = False  # Nsight Compute runs the candidate outside the sandbox: opt-in (--ncu-profile)
     max_output_bytes: int = 4 << 30
 
     def __post_init__(self):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 
 from harness import pacing
@@ -21,11 +22,10 @@ from harness.devices import DevicePool, as_pool
 from harness.jobs import JobReport, JobRunner, stage_artifact
 from harness.messages import first_error_line, format_resources
 from harness.noise import paired_speedup, slower_than, unpaired_speedup
-from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_reference
+from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_reference, timing_outputs
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
-from harness.symbols import check_artifact
 from harness.tensorio import SpecError, decode, flatten
 from harness.trials import VARIANTS, describe, draw_seed
 from harness.untrusted import load_json
@@ -33,7 +33,7 @@ from kernelbench_tasks.task import Task
 
 # Random trial seeds are drawn this many evaluations' worth at a time, their reference outputs computed
 # in one reference run (its fixed cost shared), and each handed to one evaluation only (harness.trials).
-RANDOM_POOL = 8
+RANDOM_POOL = 16
 
 # How much slower the reference may run beside the kernel than in its own process (the low end of the
 # twin's interval against the baseline's median) before the in-process twin is suspected of being
@@ -132,9 +132,9 @@ class Evaluator:
                 self._drop_spent()
                 blocks = [[first + k for k in range(n)] for first in (draw_seed() for _ in range(RANDOM_POOL))]
                 pooled = run([s for block in blocks for s in block])
+                held.enter_context(BoundedCache.hold(pooled.dir))
             seeds, blocks = blocks[0], blocks[1:]
             self._random_pool[key] = (pooled, blocks)
-            held.enter_context(BoundedCache.hold(pooled.dir))  # a second hold of a kept one is harmless
         return pooled, seeds
 
     def _drop_spent(self) -> None:
@@ -187,11 +187,15 @@ class Evaluator:
             try:
                 with pool.lease() as device:
                     ref = self.reference(task, sandbox, device)
+                    held.enter_context(BoundedCache.hold(ref.dir))  # not evicted while the run reads it
                     trials, info = self.with_random_trials(task, sandbox, device, ref, held)
                     seeds.update(info)
+                    if self._timed:  # what the timed repetitions ran on (harness.worker.timing)
+                        seeds["timing_inputs"] = "fresh seed per repetition" if ref.data.get("seeded_timing") \
+                            else "the trials' inputs (get_inputs does not reproduce from a seed)"
             except ReferenceFailed as e:
                 return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
-        run, verdict = self._run_candidate(cand, trials, {}, sandbox, trials.n_trials if trials else 0, task.tolerance,
+        run, verdict = self._run_candidate(cand, trials, {}, sandbox, trials.n_trials if trials else 0, task,
                                            timed=self._timed, session=session, timed_trials=self.cfg.trials)
         if session.failure:
             status, error, messages = session.failure
@@ -243,7 +247,8 @@ class Evaluator:
                 "candidate_path": str(cand), "ref_dir": str(ref.dir) if ref else None, "artifacts": artifacts,
                 "extra_refs": ref.added_runs() if ref else [],
                 "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
-                "timed_trials": timed_trials or n_trials,  # timing rotates over the fixed trials' inputs only
+                "seeded_timing": bool(timed and ref and ref.data.get("seeded_timing")),  # fresh inputs per repetition
+                "timed_trials": timed_trials or n_trials,  # else timing rotates over the fixed trials' inputs only
                 "timing": {**self.cfg.timing.to_dict(),  # sampling longer when noisy stays well inside the timeout
                            "max_s": min(self.cfg.timing.max_s, self.cfg.run_timeout_s / 4)},
                 "ablate": self.cfg.rules == "kernelbench" and self.backend.name != "cupy",
@@ -251,27 +256,41 @@ class Evaluator:
                 **(ref.task_job(timed) if ref else {})}
 
     def _run_candidate(self, cand: Path, ref: ReferenceRun | None, artifacts: dict, sandbox: Sandbox,
-                       n_trials: int, task_tol: dict | None, *, timed: bool, session: "RunSession",
+                       n_trials: int, task: Task, *, timed: bool, session: "RunSession",
                        timed_trials: int | None = None):
         """One sandboxed run: the child imports the candidate (asking ``session`` to build its kernels),
-        asks for a device, and runs the trials and timing; the parent then judges what it wrote."""
+        asks for a device, and runs the trials and timing; the parent then judges what it wrote. The
+        cache entries ``ref`` reads are held by the caller."""
         job = self.candidate_job(cand, ref, artifacts, n_trials, timed=timed, timed_trials=timed_trials)
-        with ExitStack() as held:
-            for d in [ref.dir, *(Path(d) for d, _ in ref.added_runs())] if ref else ():
-                held.enter_context(BoundedCache.hold(d))  # not evicted while the run reads it
-            try:
-                report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
-            finally:
-                session.close()
-            try:
-                if ref is None or session.failure:
-                    return report, None
-                return report, self._judge(report, ref, n_trials, task_tol)
-            finally:
-                self.runner.discard(report)
+        try:
+            report = self.runner.run(sandbox, job, self.cfg.phase_timeouts(), session.answer)
+        finally:
+            session.close()
+        try:
+            if ref is None or session.failure:
+                return report, None
+            audited = partial(self._audited_outputs, task, sandbox, session.pool, job["timed_trials"])
+            return report, self._judge(report, ref, n_trials, task.tolerance, audited)
+        finally:
+            self.runner.discard(report)
 
-    def _judge(self, report: JobReport, ref: ReferenceRun, n_trials: int, task_tol: dict | None):
-        """None if the run is clean and correct, else (status, rung, error, extra fields)."""
+    def _audited_outputs(self, task: Task, sandbox: Sandbox, pool: DevicePool, timed_trials: int,
+                         ref: ReferenceRun, pacer: pacing.Pacer, audits: list) -> AbstractContextManager:
+        """The expected outputs of the audited repetitions, as (reference run, trial index per audit):
+        the reference run again on their fresh seeds' inputs, or the fixed trial each one rotated to."""
+        if not pacer.seeded:
+            return nullcontext((ref, [a["rep"] % timed_trials for a in audits]))
+        seeds = [pacer.seeds["k"][a["rep"]] for a in audits]
+
+        @contextmanager
+        def rerun():
+            with pool.lease() as device, timing_outputs(task, self.cfg, sandbox, self.runner, device, seeds) as run:
+                yield run, list(range(len(seeds)))
+        return rerun()
+
+    def _judge(self, report: JobReport, ref: ReferenceRun, n_trials: int, task_tol: dict | None, audited):
+        """None if the run is clean and correct, else (status, rung, error, extra fields). ``audited``:
+        see ``_audited_outputs``."""
         fail = report.failure()
         if fail:
             return Status(fail[0]), fail[1], fail[2], {"messages": report.messages()}
@@ -298,12 +317,15 @@ class Evaluator:
                 return Status.CRASHED, "timing", str(e), {}
             except pacing.Disagreement as e:
                 return Status.REJECTED, "timing", str(e), {}
-            # each audited repetition used the inputs of fixed trial (repetition mod trials), as the parent knows
-            timed = min(self.cfg.trials, n_trials)
-            wrong = self._compare([("timing", a["rep"] % timed, a.get("outputs")) for a in r["audits"]], ref,
-                                  out_dir, budget, task_tol)
-            if wrong:
-                return wrong
+            if r["audits"]:
+                try:
+                    with audited(ref, report.pacer, r["audits"]) as (expected, trials):
+                        wrong = self._compare([("timing", k, a.get("outputs")) for k, a in zip(trials, r["audits"])],
+                                              expected, out_dir, budget, task_tol)
+                except ReferenceFailed as e:
+                    return Status.INVALID, "reference", str(e), {"messages": e.report.messages()}
+                if wrong:
+                    return wrong
             try:
                 r["parent_notes"] = pacing.believe(r["timing"], report.pacer, ref.pacing, self.runner.work_root,
                                                    ref.output_bytes)
@@ -423,8 +445,9 @@ class Evaluator:
             res.warnings.append(f"could not re-verify implausible speedup: {e}")
             return
         claimed = res.speedup
-        _, verdict = self._run_candidate(cand, ref, artifacts, sandbox, n, task.tolerance, timed=False,
-                                         session=RunSession(self.builder, self.backend, pool))
+        with BoundedCache.hold(ref.dir):
+            _, verdict = self._run_candidate(cand, ref, artifacts, sandbox, n, task, timed=False,
+                                             session=RunSession(self.builder, self.backend, pool))
         if verdict:
             status, rung, error, extra = verdict
             res.status, res.rung, res.error = status, rung, f"failed re-verification of a {claimed:.1f}x speedup: {error}"
@@ -506,9 +529,8 @@ class RunSession:
         if not b.ok:
             self.failure = (Status.COMPILE_ERROR, first_error_line(b.log), b.log)
             return {"error": self.failure[1]}
-        refusal = check_artifact(b.artifact) if b.artifact and b.linked else None
-        if refusal:
-            self.failure = (Status.REJECTED, refusal, "")
-            return {"error": refusal}
+        if b.refusal:
+            self.failure = (Status.REJECTED, b.refusal, "")
+            return {"error": b.refusal}
         self.artifacts[req.key] = b.artifact or ""
         return {"artifact": stage_artifact(b.artifact, job_dir) if b.artifact else None, "run": self.backend.can_run}

@@ -85,7 +85,8 @@ class JobRunner:
         job = stage_job(job, jd)
         (jd / "job.json").write_text(json.dumps(job))
         handler = (lambda text: on_request(jd, text)) if on_request else None
-        pacer = Pacer(job["timing"], int(job.get("expected_out_bytes") or 0)) if job.get("time") else None
+        pacer = Pacer(job["timing"], int(job.get("expected_out_bytes") or 0), seeded=bool(job.get("seeded_timing"))) \
+            if job.get("time") else None
         outcome = sandbox.run(SandboxJob(jd, timeouts, handler, pacer))
         result, malformed = None, None
         if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):

@@ -3,12 +3,14 @@
 The child's timer runs in the candidate's process, so its times are claims. Every timed repetition
 is therefore a handshake over the markers/replies channel: with its inputs in place the child asks
 to start (``t:n``), the parent's reply is the go signal, and the child's ``t:k`` (kernel) or ``t:r``
-(reference twin) line says the repetition is done. So the parent knows how many repetitions ran and,
+(reference twin) line says the repetition is done. In a seeded job the go signal carries a fresh seed
+(``g <seed>``): the repetition's inputs, which the child makes only then, inside the parent's window
+(harness.worker.timing), so no output can be ready before the window opens. So the parent knows how many repetitions ran and,
 from its own clock, an upper bound on each one's duration. After a kernel repetition the parent
 alone decides, at random, whether to demand its outputs (reply ``a``: the child writes them and says
 ``t:a``), and times how long that took.
 
-Protocol (child line -> parent reply): ``t:n`` -> ``g``; ``t:k`` -> ``g`` | ``a`` | ``e``;
+Protocol (child line -> parent reply): ``t:n`` -> ``g`` | ``g <seed>``; ``t:k`` -> ``g`` | ``a`` | ``e``;
 ``t:r`` -> ``g`` | ``e``; ``t:a`` -> ``g`` | ``e``, where ``e`` means: stop after the current pair.
 Anything else, or repetitions beyond that, is a protocol violation (the child is killed, ``crashed``).
 """
@@ -23,6 +25,7 @@ import time
 from pathlib import Path
 
 MAX_REPS = 2000  # per side; the child stops sampling there too (harness.worker.timing)
+MIN_AUDITS = 2  # per timed run, at random among its first min_reps kernel repetitions (which every run has)
 AUDIT_BYTES = 512 << 20  # what the audits of one job may make the child write, at most
 # A kernel's claims may sit below the parent's clock by the handshake overhead calibrated in the
 # trusted reference job (or the twin's, when smaller), with room for load and OpenMP threads spinning
@@ -38,14 +41,20 @@ _CLOCK_SLACK_MS = 0.02  # both clocks are CLOCK_MONOTONIC; this only absorbs rou
 class Pacer:
     """The parent's side of one job's handshake: replies to ``t:`` lines and records what it saw."""
 
-    def __init__(self, timing: dict, out_bytes: int = 0, rng: random.Random | None = None):
+    def __init__(self, timing: dict, out_bytes: int = 0, rng: random.Random | None = None, seeded: bool = False):
         self.audits = max(0, int(timing.get("audits", 0)))
         self.min_reps = max(1, int(timing.get("min_reps", 10)))
         cap = 10 * self.audits
         self.max_audits = max(self.audits, min(cap, AUDIT_BYTES // out_bytes)) if out_bytes > 0 else cap
         self.rng = rng or random.SystemRandom()
+        # audited whatever the hazard says, so no run goes unaudited and lazy outputs can be judged
+        forced = min(int(timing.get("min_audits", MIN_AUDITS)), self.audits, self.min_reps)
+        self._forced = set(self.rng.sample(range(self.min_reps), forced)) if forced > 0 else set()
         self.latency_ms: dict[str, list[float]] = {"k": [], "r": []}
         self.audit_ms: dict[int, float] = {}  # kernel repetition index -> how long its outputs took
+        self.seeded = seeded
+        self.seeds: dict[str, list[int]] = {"k": [], "r": []}  # each repetition's input seed, when seeded
+        self._seed = 0
         self._state = "ready"  # ready (for "n") | running (a repetition) | audit (writing its outputs)
         self._ended = False
         self._sent = 0.0
@@ -59,10 +68,14 @@ class Pacer:
                 return None
             self._after_end += self._ended
             self._state = "running"
-            return "g"
+            if not self.seeded:
+                return "g"
+            self._seed = self.rng.randrange(1, 2**31)
+            return f"g {self._seed}"
         if token in ("k", "r") and self._state == "running":
             reps = self.latency_ms[token]
             reps.append(ms)
+            self.seeds[token].append(self._seed)
             self._state = "ready"
             if not self._ended and token == "k" and self._audit_now(len(reps) - 1):
                 self._state = "audit"
@@ -79,10 +92,16 @@ class Pacer:
         self._sent = now
 
     def _audit_now(self, rep: int) -> bool:
-        """Each kernel repetition may be audited; the hazard decays slowly so late ones stay at risk."""
+        """Each kernel repetition may be audited; the hazard decays slowly so late ones stay at risk.
+        Besides, ``MIN_AUDITS`` repetitions drawn among the first ``min_reps`` always are."""
         if len(self.audit_ms) >= self.max_audits:
             return False
-        return self.rng.random() < self.audits / max(self.min_reps, (rep + 1) / 2)
+        return rep in self._forced or self.rng.random() < self.audits / max(self.min_reps, (rep + 1) / 2)
+
+    @property
+    def ended(self) -> bool:
+        """The parent ended the run (a cap was reached)."""
+        return self._ended
 
     def _next(self) -> str:
         """``e`` once the caps are reached (the child stops after the current pair), else ``g``."""
@@ -135,6 +154,9 @@ def check(timing, audits, pacer: Pacer) -> None:
             if claim > obs + _CLOCK_SLACK_MS:
                 raise Disagreement(f"timing report disagrees with the parent's clock: {what} repetition {i} "
                                    f"claims {claim:.4g} ms, the parent saw it take {obs:.4g} ms")
+    if len(pacer.latency_ms["k"]) < pacer.min_reps and not pacer.ended:
+        raise Disagreement(f"timing stopped after {len(pacer.latency_ms['k'])} kernel repetitions, before the "
+                           f"minimum of {pacer.min_reps}")
     ok = isinstance(audits, list) and all(isinstance(a, dict) and isinstance(a.get("rep"), int) for a in audits)
     reps = {a["rep"] for a in audits} if ok else None
     if reps is None or len(reps) != len(audits) or reps != set(pacer.audit_ms):

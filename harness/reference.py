@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -139,6 +141,36 @@ def reference_key(task: Task, cfg: EvalConfig, seeds: list[int], device_name: st
     return f"{task.name}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 
+def _reference_job(task: Task, cfg: EvalConfig, device: str, seeds: list[int], **kw) -> dict:
+    return {"role": "reference", "device": device, "threads": cfg.threads, "allow_tf32": cfg.allow_tf32,
+            "task_path": str(task.path.resolve()), "overrides": task.overrides, "seeds": seeds,
+            "model_seed": cfg.seed, **kw}
+
+
+def _timeouts(cfg: EvalConfig, forwards: int) -> dict[str, float]:
+    """A run with more forward passes than the fixed trials' (a pool of random seeds, each at its value
+    ranges and in float64; many audited repetitions) gets proportionally more time."""
+    scale = max(1.0, forwards / max(cfg.trials, 1))
+    return {k: v * scale for k, v in cfg.phase_timeouts().items()}
+
+
+@contextmanager
+def timing_outputs(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunner, device: str,
+                   seeds: list[int]) -> Iterator[ReferenceRun]:
+    """The reference's outputs on the inputs that timed repetitions with these seeds had (made on the
+    device, as the child made them): what the audited repetitions are compared with. Each seed is used
+    once, so nothing is cached; the run's folder is gone when the block ends."""
+    job = _reference_job(task, cfg, device, seeds, time=False, random=True, timing_inputs=True)
+    report = runner.run(sandbox, job, _timeouts(cfg, len(seeds)))
+    try:
+        failure = report.failure()
+        if failure:
+            raise ReferenceFailed(report, f"reference Model failed on audited timing inputs: {failure[2]}")
+        yield ReferenceRun(report.job_dir / "out", report.result, task)
+    finally:
+        runner.discard(report)
+
+
 def _cached(final: Path, task: Task) -> ReferenceRun | None:
     if not discard_unless_verified(final):  # a tampered or half-written entry is re-measured
         return None
@@ -172,15 +204,11 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
         store.touch(final)
         return cached
     measure = timed and not reusable_timing
-    job = {"role": "reference", "device": device, "threads": cfg.threads, "allow_tf32": cfg.allow_tf32,
-           "task_path": str(task.path.resolve()), "overrides": task.overrides, "seeds": seeds,
-           "model_seed": cfg.seed, "time": measure, "timing": cfg.timing.to_dict(),
-           "compile_baseline": cfg.compile_baseline and measure, "random": random, "variants": list(variants),
-           "tolerances": variant_tolerances(cfg, task) if variants else {}}
-    # A run with more forward passes than the fixed trials' (a pool of random seeds, each at its value
-    # ranges and in float64) gets proportionally more time.
-    scale = max(1.0, len(seeds) * (1 + 2 * len(variants)) / max(cfg.trials, 1))
-    report = runner.run(sandbox, job, {k: v * scale for k, v in cfg.phase_timeouts().items()})
+    # seeds for the timed repetitions are offered; the reference uses them when its inputs reproduce
+    job = _reference_job(task, cfg, device, seeds, time=measure, timing=cfg.timing.to_dict(), seeded_timing=True,
+                         compile_baseline=cfg.compile_baseline and measure, random=random, variants=list(variants),
+                         tolerances=variant_tolerances(cfg, task) if variants else {})
+    report = runner.run(sandbox, job, _timeouts(cfg, len(seeds) * (1 + 2 * len(variants))))
     try:
         failure = report.failure()
         if failure:

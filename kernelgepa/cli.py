@@ -50,6 +50,9 @@ def _add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fresh-baseline", action="store_true",
                    help="re-measure reference timings instead of using cached ones")
     p.add_argument("--allow-tf32", action="store_true", help="let fp32 matmuls use TF32 (off by default)")
+    p.add_argument("--ncu-profile", action="store_true",
+                   help="profile correct CUDA kernels with Nsight Compute for feedback; ncu runs the candidate "
+                        "OUTSIDE the sandbox, so only for kernels you trust (GPU + ncu)")
     p.add_argument("--cache-dir", help="build and reference cache (default ~/.cache/kernelgepa)")
     add_cache_args(p)
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
@@ -190,7 +193,7 @@ def _evaluator(args):
         cfg = EvalConfig(trials=args.trials, threads=args.threads or os.cpu_count(),
                          compile_baseline=args.compile_baseline, allow_tf32=args.allow_tf32,
                          fresh_baseline=args.fresh_baseline, rules=args.rules, tolerance=args.tolerance,
-                         trial_seed=args.trial_seed)
+                         trial_seed=args.trial_seed, profile=args.ncu_profile)
     except ValueError as e:
         raise UsageError(f"--tolerance: {e}") from None
     return Evaluator(get_backend(args.backend), cfg, cache_root=Path(args.cache_dir) if args.cache_dir else None)

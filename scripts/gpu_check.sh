@@ -42,7 +42,7 @@ $py -m pytest tests -m gpu -q -rs -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests
 fi
 if want eval; then
 for sub in cuda cuda_load_inline; do
-  $py -m kernelgepa.cli eval --backend cuda --profile gpu --solutions "kernelbench_tasks/examples/$sub" \
+  $py -m kernelgepa.cli eval --backend cuda --profile gpu --ncu-profile --solutions "kernelbench_tasks/examples/$sub" \
       --json "$OUT/eval_${sub}.json" 2>&1 | tee "$OUT/eval_${sub}.log" || status=1
 done
 for backend in triton cupy; do  # cupy needs the gpu extra: pip install -e '.[gpu]'

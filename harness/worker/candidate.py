@@ -1,5 +1,5 @@
 """Candidate role: import the candidate (its kernels built by the parent), run ModelNew on the
-reference's trial inputs, then time it.
+reference's trial inputs, then time it on fresh inputs (harness.worker.timing).
 
 The run reuses one set of input buffers across trials, writing each trial's fresh values into the
 same memory, so a kernel that caches by pointer or shape returns stale answers. Outputs are copied
@@ -7,6 +7,7 @@ the moment forward returns; the parent compares them with the reference.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import time
@@ -18,7 +19,7 @@ from harness.tensorio import decode, encode, flatten
 from harness.worker import ablation, cupy_support, hooks, triton_support
 from harness.worker import guards
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
-from harness.worker.inputs import load_trial_inputs
+from harness.worker.inputs import generate, load_trial_inputs, task_module
 from harness.worker.timing import measure
 from harness.worker.twin import ReferenceTwin
 
@@ -105,8 +106,9 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
 
     guards.watch_numpy()  # before the twin's snapshot of torch (and before any candidate code)
     # Trial inputs and the reference to time beside the candidate: ready before any candidate code runs.
-    host_sets = load_trial_inputs(job, Path(job["ref_dir"])) if job.get("ref_dir") and not job.get("compile_only") \
-        else []
+    runs = job.get("ref_dir") and not job.get("compile_only")
+    task = task_module(job) if runs else None
+    host_sets = load_trial_inputs(job, Path(job["ref_dir"]), task) if runs else []
     twin, twin_error = None, None
     if job.get("time") and job.get("interleave"):
         try:
@@ -181,15 +183,16 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
             markers.enter("timing")
             audits = []
 
-            def audit(i: int, set_idx: int, out) -> None:  # asked for by the parent after the repetition
+            def audit(i: int, out) -> None:  # asked for by the parent after the repetition
                 outs = check.outputs(out, buffers)
-                audits.append({"rep": i, "trial": set_idx, "outputs": encode(outs, out_dir, f"audit{i}")})
+                audits.append({"rep": i, "outputs": encode(outs, out_dir, f"audit{i}")})
 
             tampering = twin.tampering() if twin is not None else (twin_error or [])
             use_twin = twin is not None and not tampering
             timed_sets = trial_sets[: job.get("timed_trials") or len(trial_sets)]  # the fixed trials' inputs
+            fresh = functools.partial(generate, task, device=device) if job.get("seeded_timing") else None
             result["timing"] = measure(model, buffers, timed_sets, device, job["timing"], markers.pace, audit,
-                                       reference=twin if use_twin else None)
+                                       reference=twin if use_twin else None, fresh=fresh)
             tampering = tampering or (twin.tampering() if use_twin else [])
             if tampering:  # the in-process reference times are not the reference's own: not used
                 result["timing"].pop("reference", None)

@@ -3,9 +3,14 @@
 The reference role generates each trial's inputs, regenerates them once more and, if both agree,
 stores only a digest; the candidate role regenerates them before any candidate code is imported and
 checks the digest (a task whose ``get_inputs`` is not reproducible keeps its inputs on disk).
+
+Timed repetitions get inputs nobody has seen before: the parent hands a fresh seed over with each go
+signal (harness.pacing) and the child makes that seed's inputs on the timing device then. Only the
+inputs of repetitions the parent audits are made again, by the reference, to check their outputs.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -28,11 +33,26 @@ def digest(values: list) -> str:
     return h.hexdigest()
 
 
-def generate(mod, seed: int, variant: str | None = None) -> list:
-    """The task's inputs for ``seed``, moved to ``variant``'s value range if given (harness.trials)."""
+def generate(mod, seed: int, variant: str | None = None, device: torch.device | str | None = None) -> list:
+    """The task's inputs for ``seed``, moved to ``variant``'s value range if given (harness.trials).
+    ``device``: made there (timing inputs: generating on a GPU costs microseconds, on the host far more)."""
     torch.manual_seed(seed)
-    values = list(mod.get_inputs())
+    with torch.device(device) if device is not None else contextlib.nullcontext():
+        values = list(mod.get_inputs())
     return vary(values, variant) if variant else values
+
+
+def reproducible_on(mod, seed: int, device) -> bool:
+    """Whether ``get_inputs`` gives the same values for the same seed on ``device`` (no unseeded
+    randomness of its own): only then can timed repetitions use fresh seeded inputs."""
+    return digest(generate(mod, seed, device=device)) == digest(generate(mod, seed, device=device))
+
+
+def task_module(job: dict):
+    from kernelbench_tasks.task import exec_task_module
+
+    path = Path(job["task_path"])
+    return exec_task_module(path.read_text(), path, job.get("overrides") or {})
 
 
 def record(mod, seed: int, inputs: list, out_dir: Path, prefix: str, variant: str | None = None) -> dict:
@@ -44,20 +64,14 @@ def record(mod, seed: int, inputs: list, out_dir: Path, prefix: str, variant: st
     return {"input_digest": d, "inputs": encode(inputs, out_dir, prefix)}
 
 
-def load_trial_inputs(job: dict, ref_dir: Path) -> list[list]:
+def load_trial_inputs(job: dict, ref_dir: Path, mod) -> list[list]:
     """Each trial's inputs on the CPU: read back, or regenerated from the seed and checked."""
-    from kernelbench_tasks.task import exec_task_module
-
     trials = json.loads((ref_dir / "reference.json").read_text())["trials"][: job["n_trials"]]
-    mod = None
     sets = []
     for t in trials:
         if "inputs" in t:
             sets.append(decode(t["inputs"], ref_dir))
             continue
-        if mod is None:
-            path = Path(job["task_path"])
-            mod = exec_task_module(path.read_text(), path, job.get("overrides") or {})
         values = generate(mod, t["seed"], t.get("variant"))
         if digest(values) != t["input_digest"]:
             raise RuntimeError(f"the inputs of seed {t['seed']} could not be regenerated exactly (task file changed?)")

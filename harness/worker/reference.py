@@ -4,6 +4,7 @@ With ``variants`` (harness.trials), each seed's inputs are also moved to other v
 becomes a trial only where the Model's outputs there make a fair one, else it is listed as skipped."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -11,18 +12,15 @@ import torch
 from harness.tensorio import encode, flatten
 from harness.worker.guards import OpRecorder
 from harness.trials import has_float_input, unusable
-from harness.worker.inputs import generate, record
+from harness.worker.inputs import generate, record, reproducible_on, task_module
 from harness.worker.timing import measure
 
 
 def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
-    from kernelbench_tasks.task import exec_task_module
-
     out_dir = jd / "out"
     out_dir.mkdir(exist_ok=True)
     markers.enter("load")
-    path = Path(job["task_path"])
-    mod = exec_task_module(path.read_text(), path, job.get("overrides") or {})
+    mod = task_module(job)
     init = mod.get_init_inputs()
     init_spec = encode(list(init), out_dir, "init")
     torch.manual_seed(job["model_seed"])
@@ -31,8 +29,11 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
     trials, host_sets, ops = [], [], set()
     with torch.no_grad():
         for k, seed in enumerate(job["seeds"]):
-            inputs = generate(mod, seed)
-            stored = record(mod, seed, inputs, out_dir, f"t{k}_in")
+            if job.get("timing_inputs"):  # the seeds of audited timed repetitions, made where the child made them
+                inputs, stored = generate(mod, seed, device=device), {}
+            else:
+                inputs = generate(mod, seed)
+                stored = record(mod, seed, inputs, out_dir, f"t{k}_in")
             dev_inputs = [x.to(device) if isinstance(x, torch.Tensor) else x for x in inputs]
             host_sets.append(dev_inputs)
             with OpRecorder() as rec:
@@ -56,9 +57,11 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
         if job.get("time"):
             markers.enter("timing")
             buffers = [x.clone() if isinstance(x, torch.Tensor) else x for x in host_sets[0]]
+            result["seeded_timing"] = reproducible_on(mod, job["seeds"][0], device)
+            fresh = functools.partial(generate, mod, device=device) if result["seeded_timing"] else None
             # Paced and audited like a candidate: the parent calibrates its checks on this trusted run.
             result["timing"] = measure(model, buffers, host_sets, device, job["timing"], markers.pace,
-                                       lambda i, _, out: encode(flatten(out), jd / "work", f"audit{i}"))
+                                       lambda i, out: encode(flatten(out), jd / "work", f"audit{i}"), fresh=fresh)
             if job.get("compile_baseline"):
                 markers.enter("compile_baseline")
                 compiled = torch.compile(model)

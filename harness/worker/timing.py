@@ -4,11 +4,14 @@ With a ``reference`` (the task's own Model, built before the candidate was impor
 timed in alternating repetitions of the same loop, the order flipping every pair, so background
 load hits both alike; the parent computes the speedup from the paired times (``harness.noise``).
 
-Inputs are rotated between repetitions by copying a different trial's values into the same
-buffers (outside the timed region; repetition i uses trial i mod n), so a kernel that caches results
-by pointer or shape is caught by the audited repetitions, and on GPUs the L2 is flushed before each
-repetition. The parent paces and audits every timed repetition (harness.pacing): these times are
-the child's claims, believed only as far as the parent's own clock allows.
+Every paced repetition gets inputs nobody has seen before: the parent's go signal carries a fresh
+seed, and the task's own ``get_inputs`` makes that seed's values on the device, written into the same
+buffers (so a kernel that caches results by pointer, shape or content computes anyway, or fails the
+audit). That happens inside the parent's window, before the kernel's own clock starts; on GPUs the L2
+is flushed before each repetition. Unpaced runs (warm-up, the compiled baseline, the profiler) and a
+task whose inputs do not reproduce from a seed rotate over the fixed trials' inputs instead. The
+parent paces and audits every timed repetition (harness.pacing): these times are the child's claims,
+believed only as far as the parent's own clock allows.
 """
 from __future__ import annotations
 
@@ -85,21 +88,24 @@ def too_noisy(times: list[list[float]], rel_se: float = 0.03) -> bool:
 
 
 def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg: dict, pace=None,
-            audit=None, reference=None) -> dict:
+            audit=None, reference=None, fresh=None) -> dict:
     """Warm up, pick a repetition count from the estimated time, then time ``fn(*buffers)`` (and
     ``reference(*buffers)`` in alternation with it, reported under ``"reference"``).
 
     ``pace(token) -> reply``: the parent's handshake (harness.pacing) around every timed repetition;
-    on an ``a`` reply after a kernel repetition, ``audit(rep, set_index, out)`` writes that
-    repetition's outputs, and on ``e`` timing stops after the current pair. Without ``pace`` (a
-    standalone run, the compiled baseline) the loop is the same, unpaced.
+    a go reply ``g <seed>`` asks for the inputs ``fresh(seed)`` (a reference whose task does not
+    reproduce from a seed has no ``fresh``); on an ``a`` reply after a kernel
+    repetition, ``audit(rep, out)`` writes that repetition's outputs, and on ``e`` timing stops after
+    the current pair. Without ``pace`` (a standalone run, the compiled baseline) the loop is the same,
+    unpaced, over ``input_sets``.
     """
     clock = make_clock(device)
     n_sets = len(input_sets)
     sides = [fn] if reference is None else [fn, reference]
 
-    def prepare(i: int) -> None:
-        copy_into(buffers, input_sets[i % n_sets])
+    def prepare(i: int, go: str = "g") -> None:
+        seed = go[2:]
+        copy_into(buffers, fresh(int(seed)) if seed and fresh else input_sets[i % n_sets])
         if device.type == "cuda":
             clock.flush_l2()
         clock.sync()
@@ -121,14 +127,12 @@ def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg
     while not ended and (i < reps or (_now_ns() < extend_until and len(times[0]) < min(20 * reps, MAX_REPS)
                                       and too_noisy(times))):
         for k in (range(len(sides)) if i % 2 == 0 else reversed(range(len(sides)))):
-            prepare(i)
-            if pace:
-                pace("n")
+            prepare(i, pace("n") if pace else "g")
             t, out = clock.time_ms(lambda: sides[k](*buffers))
             times[k].append(t)
             reply = pace("k" if k == 0 else "r") if pace else "g"
             if reply == "a":
-                audit(i, i % n_sets, out)
+                audit(i, out)
                 reply = pace("a")
             ended = ended or reply == "e"
             del out

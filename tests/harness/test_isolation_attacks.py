@@ -254,6 +254,15 @@ def test_skipping_work_on_unaudited_repetitions_is_caught(box, task, candidate):
     assert r.status == Status.INCORRECT and r.rung == "timing" and "during timing" in r.error, (r.status, r.error)
 
 
+def test_outputs_remembered_by_input_content_gain_nothing(box, task, candidate):
+    """Timed repetitions get inputs made from a seed sent with each go signal, so a kernel that
+    returns remembered outputs for inputs it has seen before computes in every one: its speedup is
+    its naive loop's (far below BLAS), not the microseconds of a lookup."""
+    r = _audited(box, task, "7_MatMul", candidate("content_cache"))
+    assert r.status == Status.OK, (r.status, r.error, r.messages)
+    assert r.speedup < 1, (r.speedup, r.kernel, r.baseline)
+
+
 def test_slowed_twin_does_not_inflate_the_speedup(box, task, candidate):
     r = _run(box, task, candidate("slow_twin"))
     assert r.status == Status.OK, (r.error, r.messages)

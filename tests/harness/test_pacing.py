@@ -1,6 +1,8 @@
 """The parent's side of the timed-repetition handshake, and its cross-checks, without a sandbox."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from harness import pacing
@@ -15,12 +17,12 @@ class _Dice:
 
     def random(self):
         self.rep += 1
-        return 0.0 if self.rep in self.audited else 1.0
+        return 0.0 if self.rep in self.audited else float("inf")
 
 
 def _paced(claims_k, seen_k, audited=(), audit_ms=1.0, claims_r=None, seen_r=None):
     """A pacer that saw kernel (and twin) repetitions taking ``seen_*`` ms, plus the child's report."""
-    p = Pacer({"audits": 2, "min_reps": 5}, rng=_Dice(audited))
+    p = Pacer({"audits": 2, "min_reps": 1, "min_audits": 0}, rng=_Dice(audited))
     now = 0.0
     for i, ms in enumerate(seen_k):
         for side, took in [("k", ms)] + ([("r", seen_r[i])] if seen_r else []):
@@ -125,3 +127,46 @@ def test_a_smaller_twin_gap_tightens_a_calibration_made_under_load():
     assert pacing.believe(timing, p, {"gap_ms": 5.0, "audit_ms": 1.0}, None, 0)
     p, timing, audits = _paced([2.0] * 5, [5.0] * 5, claims_r=[2.0] * 5, seen_r=[5.0] * 5)  # widened twin
     assert pacing.believe(timing, p, {"gap_ms": 5.0, "audit_ms": 1.0}, None, 0) == []
+
+
+def test_seeded_go_signals_carry_fresh_seeds_recorded_per_side():
+    """Each go of a seeded job names the inputs of that repetition: never the same twice, and the
+    parent remembers which seed each kernel and twin repetition ran on (what audits are checked on)."""
+    p = Pacer({"audits": 0, "min_reps": 5}, seeded=True)
+    sent = []
+    for side in "krkrkr":
+        go = p.reply("n", 0.0)
+        assert go.startswith("g ")
+        sent.append(int(go[2:]))
+        assert p.reply(side, 0.001) == "g"
+    assert len(set(sent)) == len(sent) and all(0 < s < 2**31 for s in sent)
+    assert p.seeds == {"k": sent[0::2], "r": sent[1::2]}
+    assert Pacer({"audits": 0, "min_reps": 5}).reply("n", 0.0) == "g"  # unseeded: a plain go
+
+
+class _NeverByHazard:
+    def __init__(self):
+        self._sample = random.Random(7).sample
+
+    def random(self):
+        return float("inf")
+
+    def sample(self, population, k):
+        return self._sample(population, k)
+
+
+def test_every_run_is_audited_at_least_twice_and_runs_its_minimum():
+    """Even where the hazard draws no audit, two of the first min_reps repetitions are audited; a
+    child that stops sooner is refused (it would dodge them)."""
+    p = Pacer({"audits": 3, "min_reps": 10}, rng=_NeverByHazard())
+    audited = [rep for rep in range(10) if p._audit_now(rep)]
+    assert len(audited) == 2
+    short = Pacer({"audits": 3, "min_reps": 10}, rng=_NeverByHazard())
+    for _ in range(4):
+        short.reply("n", 0.0)
+        short.reply("k", 0.001)
+        if short._state == "audit":
+            short.reply("a", 0.002)
+    audits = [{"rep": r} for r in sorted(short.audit_ms)]
+    with pytest.raises(Disagreement, match="before the minimum of 10"):
+        pacing.check({"times_ms": [0.5] * 4}, audits, short)

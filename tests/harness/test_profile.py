@@ -58,3 +58,11 @@ def test_profiled_candidate_gets_the_same_backend_setup_as_the_evaluated_run(tmp
     assert job["device"] == "cuda:0" and job["expected_out_bytes"] == 0 and evaluated["expected_out_bytes"] > 0
     assert {k: v for k, v in job.items() if k not in ("device", "expected_out_bytes")} == \
         {k: v for k, v in evaluated.items() if k not in ("device", "expected_out_bytes")}
+
+
+def test_ncu_profiling_is_opt_in_because_ncu_runs_the_candidate_outside_the_sandbox(tmp_path):
+    from kernelgepa.cli import _evaluator, build_parser
+
+    common = ["eval", "--backend", "cpu", "--cache-dir", str(tmp_path)]
+    assert _evaluator(build_parser().parse_args(common)).cfg.profile is False
+    assert _evaluator(build_parser().parse_args(common + ["--ncu-profile"])).cfg.profile is True

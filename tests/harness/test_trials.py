@@ -66,3 +66,32 @@ def test_a_handed_out_pool_run_survives_another_workers_refill(cache_root, sandb
     with ExitStack() as c_held:
         ev._random_reference(relu, sandbox, "cpu", (), c_held)  # the next refill removes A's run, now free
     assert not a_run.dir.exists()
+
+
+_UNSEEDED_TASK = '''
+import random
+import torch
+import torch.nn as nn
+class Model(nn.Module):
+    def forward(self, x):
+        return torch.relu(x)
+def get_inputs():
+    return [torch.randn(4096) + random.random()]  # randomness of its own: no seed reproduces it
+def get_init_inputs():
+    return []
+'''
+
+
+def test_timing_inputs_are_fresh_per_repetition_unless_get_inputs_ignores_the_seed(cache_root, sandbox, task,
+                                                                                   tmp_path):
+    from kernelbench_tasks import load_task
+    from tests.conftest import CANDIDATES
+
+    ev = Evaluator(get_backend("cpu"), fast_config(), cache_root=cache_root)
+    seeded = ev.evaluate(task("1_ReLU"), CANDIDATES / "relu_ok.py", sandbox, "cpu")
+    assert seeded.status == Status.OK and seeded.kernel, (seeded.error, seeded.messages)
+    assert seeded.seeds["timing_inputs"] == "fresh seed per repetition"
+    (tmp_path / "relu_unseeded.py").write_text(_UNSEEDED_TASK)
+    r = ev.evaluate(load_task(tmp_path / "relu_unseeded.py"), CANDIDATES / "relu_ok.py", sandbox, "cpu")
+    assert r.status == Status.OK and r.kernel, (r.error, r.messages)
+    assert r.seeds["timing_inputs"].startswith("the trials' inputs"), r.seeds

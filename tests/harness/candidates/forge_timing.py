@@ -13,7 +13,7 @@ extern "C" void relu(const float* x, float* y, long n) {
 """, functions={"relu": ["ptr", "ptr", "int64"]}, name="relu_forged")
 
 
-def _forged(fn, buffers, input_sets, device, cfg, pace=None, audit=None, reference=None):
+def _forged(fn, buffers, input_sets, device, cfg, pace=None, audit=None, reference=None, fresh=None):
     fn(*buffers)
     return {"median_ms": 1e-4, "mean_ms": 1e-4, "min_ms": 1e-4, "max_ms": 1e-4, "std_ms": 0.0, "cv": 0.0,
             "reps": 100, "times_ms": [1e-4] * 100, "clock": "CpuClock"}
