@@ -79,6 +79,19 @@ def kernel_diff(first: str, best: str, task: str) -> str:
                                         f"{task}: first correct kernel", f"{task}: best kernel"))
 
 
+def _writer_sections(run: RunData, kernel_id: int | None) -> str:
+    """The manual sections in the writer's conversation when it wrote this kernel (``RunStore.writer_manual``)."""
+    rows: dict[str, dict] = {}
+    for m in run.writer_manual or []:
+        if m["kernel_id"] == kernel_id:
+            rows.setdefault(m["section_id"], m)  # first shown: the first prompt's before a refinement turn's
+    if not rows:
+        return ""
+    items = "".join(f"<li><code>{escape(m['section_id'])}</code> {escape(m['title'])} ({escape(m['source'])}"
+                    f"{', in a refinement turn' if m['tag'] == 'refine' else ''})</li>" for m in rows.values())
+    return f"<h4>manual sections the writer was shown</h4><ul>{items}</ul>"
+
+
 def _kernels(run: RunData) -> str:
     parts = []
     for t in run.tasks:
@@ -89,6 +102,7 @@ def _kernels(run: RunData) -> str:
                      else "<p>The first correct kernel is the best one: no diff.</p>")
         parts.append(f"<details><summary>{escape(t.task)}: {escape(_headline(t))}, kernel #{t.kernel_id} from strategy "
                      f"#{t.strategy_id}</summary><h4>best kernel</h4>{_code(t.best_source, run)}"
+                     f"{_writer_sections(run, t.kernel_id)}"
                      f"<h4>diff from the first correct kernel</h4>{diff_html}</details>")
     return "".join(parts) or "<p>No correct kernel yet.</p>"
 

@@ -77,6 +77,7 @@ class RunData:
     progress: list[ProgressPoint] = field(default_factory=list)
     strategies: list[StrategyNode] = field(default_factory=list)
     manual: list[dict] | None = None  # manual sections each reflection was shown (store rows); None for eval JSON
+    writer_manual: list[dict] | None = None  # manual sections the writer was shown, per kernel (store rows)
     totals: dict = field(default_factory=dict)
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)  # what is missing or unfinished, for people
@@ -204,7 +205,7 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
               "iterations": store.get_meta("iteration", 0), "model": config.get("model"), "backend": config.get("backend")}
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,
-                  manual=store.manual_shown(), totals=totals,
+                  manual=store.manual_shown(), writer_manual=store.writer_manual(), totals=totals,
                   stopped=store.get_meta("stopped"), rules=config.get("rules", "strict" if kernels else None))
     run.notes = _run_notes(summary, run, len(kernels))
     return run

@@ -139,6 +139,29 @@ def test_manual_sections_each_reflection_read_are_listed(engine_run, report):
     assert all(f"<code>{m['section_id']}</code>" in html for m in shown)
 
 
+def test_manual_sections_the_writer_was_shown_are_listed_with_its_best_kernel(tmp_path):
+    """``RunStore.writer_manual`` rows reach the JSON, and the HTML lists them under the best kernel
+    they were written with (the first prompt's and a refinement turn's), not under other kernels."""
+    st = SQLiteStore(tmp_path / "run" / "run.db")
+    st.set_meta("config", {"tasks": ["a"]})
+    k1 = st.add_kernel("a", "# first", strategy_id=None, parent_kernel_id=None, status="incorrect", speedup=None,
+                       score=0.1, result={"status": "incorrect"}, llm_calls=["c1"])
+    k2 = st.add_kernel("a", "# best", strategy_id=None, parent_kernel_id=k1, status="ok", speedup=2.0, score=2.0,
+                       result={"status": "ok", "speedup": 2.0}, llm_calls=["c2"])
+    section = {"title": "T", "source": "cpu.md", "score": 0.5}
+    st.add_writer_manual(k1, "c1", "a", None, [("writer", {**section, "id": "cpu.only-first"})])
+    st.add_writer_manual(k2, "c2", "a", None, [("writer", {**section, "id": "cpu.vectorize"}),
+                                               ("refine", {**section, "id": "cpu.wrong-values"})])
+    rows = st.writer_manual()
+    st.close()
+    build_report([str(tmp_path / "run")], tmp_path / "out", ["json", "html"])
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["runs"][0]["writer_manual"] == rows
+    html = (tmp_path / "out" / "report.html").read_text()
+    shown = html[html.index("manual sections the writer was shown"):]
+    assert "<code>cpu.vectorize</code>" in shown and "<code>cpu.wrong-values</code>" in shown
+    assert "in a refinement turn" in shown and "cpu.only-first" not in html  # k1 is not a best kernel
+
+
 # ---- unfinished, empty and bad inputs -----------------------------------------------------------
 def test_half_finished_run_says_so_and_reports_what_the_store_holds(half_run, tmp_path, capsys):
     assert main(["report", str(half_run), "--out", str(tmp_path)]) == 0
