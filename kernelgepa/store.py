@@ -252,3 +252,11 @@ def deferred_evaluations(store: RunStore) -> dict[int, list[str]]:
             out[int(sid)] = pending
     return out
 
+
+def unmeasured(store: RunStore, tasks: list[str]) -> dict[str, dict[str, list[int]]]:
+    """Task -> the strategies whose result there the harness did not measure for them:
+    ``inherited_by`` (they carry a parent's kernel and score, at target) and ``deferred_for`` (not
+    evaluated yet: no score at all)."""
+    evaluations, deferred = store.evaluations(kind="inherited"), deferred_evaluations(store)
+    return {t: {"inherited_by": [e["strategy_id"] for e in evaluations if e["task"] == t],
+                "deferred_for": sorted(sid for sid, ts in deferred.items() if t in ts)} for t in tasks}
