@@ -15,7 +15,7 @@ GEOMEAN_CAPTION = ("fast_p: share of ALL tasks that are correct with speedup > p
                    "tasks, a failed or unattempted task counted as speedup 1.0.")
 # Lazy full evaluation (kernelgepa.policies): a strategy's score on a task may be its parent's, or not there yet.
 INHERITED = "↑"
-LAZY_LEGEND = (f"{INHERITED} = inherited: the parent's kernel and score on a task already at target, carried over "
+LAZY_LEGEND = (f"{INHERITED} = inherited: a parent's kernel and score on a task already at target, carried over "
                "without measuring it for this strategy; deferred = not evaluated yet (lazy full evaluation): no "
                "score, neither a failure nor 0.")
 MEASURED_NOTE = ("A best kernel is always one the harness measured, credited to the strategy that wrote it, never "
