@@ -3,7 +3,8 @@
 For each task: the writer LLM drafts a kernel under the strategy (warm-started from the best kernel
 any strategy has found for that task), the harness judges it, and the verdict goes back to the
 writer for a configurable number of refinement rounds. Every kernel is stored with its task,
-strategy, parent kernel, harness result and LLM call ids; identical code is never re-evaluated.
+strategy, parent kernel, harness result and LLM call ids, and the manual sections its writer call
+was shown (``RunStore.writer_manual``); identical code is never re-evaluated.
 An evaluation the infrastructure lost (``infra_error``) is no verdict: nothing is stored for it and
 the run stops with ``EvaluationLost``, so resuming evaluates that kernel again.
 
@@ -52,6 +53,7 @@ class Attempt:
     feedback: str
     result: dict | None = None  # the harness's verdict (EvalResult.to_dict()), for manual retrieval
     reply: str = ""   # what the model said, as echoed back in the refine turn (clipped)
+    call_id: str = ""  # the writer call that produced it ("" where the request failed without a record)
 
 
 class KernelAdapter:
@@ -81,11 +83,12 @@ class KernelAdapter:
         task = self.tasks[name]
         prev = self._warm_start(strategy_id, name)
         echo = self._echo_chars()
+        sections = self._sections(name, prev["result"] if prev else None)
+        shown = [("writer", m) for m in sections]  # every section the conversation holds so far, recorded per kernel
         messages = writer_messages(self.backend, strategy, task,
                                    (clip(prev["source"], echo, "kernel"),
                                     clip(result_feedback(prev["result"]), MAX_FEEDBACK_CHARS, "feedback"))
-                                   if prev else None, language=task.language, run=self.run_facts,
-                                   manual=self._sections(name, prev["result"] if prev else None))
+                                   if prev else None, language=task.language, run=self.run_facts, manual=sections)
         parent_id = prev["id"] if prev else None
         best: Attempt | None = None
         for _ in range(1 + self.rounds):
@@ -94,14 +97,17 @@ class KernelAdapter:
                 raise self._systemic
             messages = fit_messages(messages, self.writer.prompt_budget())
             attempt = self._attempt(name, messages, strategy_id, parent_id)
+            self.store.add_writer_manual(attempt.kernel_id, attempt.call_id, name, strategy_id, shown)
             self.on_attempt(attempt)
             if best is None or attempt.score > best.score:
                 best = attempt
             if not self.refine.wanted(attempt.score, attempt.status == Status.OK, prev["score"] if prev else None):
                 break
+            sections = self._sections(name, attempt.result)
+            shown += [("refine", m) for m in sections]
             messages = refine_messages(messages, clip(attempt.reply, echo, "reply"),
                                        clip(attempt.feedback, MAX_FEEDBACK_CHARS, "feedback"), attempt.status,
-                                       language=task.language, manual=self._sections(name, attempt.result))
+                                       language=task.language, manual=sections)
             parent_id = attempt.kernel_id
         return best
 
@@ -136,7 +142,7 @@ class KernelAdapter:
     def _attempt_of(k: dict) -> Attempt:
         r = k["result"]
         return Attempt(k["task"], k["id"], k["source"], k["status"], k["speedup"], k["score"], result_feedback(r),
-                       result=r, reply=k["source"] or r.get("reply", ""))
+                       result=r, reply=k["source"] or r.get("reply", ""), call_id=(k["llm_calls"] or [""])[0])
 
     def _warm_start(self, strategy_id: int, name: str) -> dict | None:
         """The best kernel so far for the task, pinned per (strategy, task) so a resumed run sends the
@@ -168,7 +174,7 @@ class KernelAdapter:
             kid = self.store.add_kernel(name, "", strategy_id=strategy_id, parent_kernel_id=parent_id,
                                         status="invalid", speedup=None, score=0.0, result=result, llm_calls=[call_id])
             return Attempt(name, kid, "", "invalid", None, 0.0, result_feedback(result), result=result,
-                           reply=result["reply"])
+                           reply=result["reply"], call_id=call_id)
         seen = self.store.kernel_by_source(name, ext.code)
         if seen is None:
             path = self.kernel_dir / name / (hashlib.sha256(ext.code.encode()).hexdigest()[:16] + task.solution_suffix)
@@ -187,7 +193,7 @@ class KernelAdapter:
                                         llm_calls=[call_id])
             seen = {"id": kid, "status": r["status"], "speedup": r["speedup"], "score": score, "result": r}
         return Attempt(name, seen["id"], ext.code, seen["status"], seen["speedup"], seen["score"],
-                       result_feedback(seen["result"]), result=seen["result"], reply=ext.code)
+                       result_feedback(seen["result"]), result=seen["result"], reply=ext.code, call_id=call_id)
 
     def _relative(self, result: dict) -> dict:
         """``result`` with paths inside the run directory written relative to it, so prompts and their

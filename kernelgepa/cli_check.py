@@ -9,10 +9,14 @@ from pathlib import Path
 from harness.config import RULES
 
 
-def add_rules_args(p: argparse.ArgumentParser) -> None:
+def add_rules_args(p: argparse.ArgumentParser, *, tolerance: bool = True) -> None:
+    """``--rules`` and, unless ``tolerance`` is False (``check`` runs nothing, so compares nothing),
+    ``--tolerance``."""
     p.add_argument("--rules", choices=RULES, default="kernelbench",
                    help="kernelbench (default): KernelBench's rules, PyTorch compute ops allowed and recorded, "
                         "decorative kernels refused; strict: no PyTorch compute op in forward")
+    if not tolerance:
+        return
     p.add_argument("--tolerance", type=float, metavar="TOL",
                    help="atol = rtol for every float dtype instead of KernelBench's (e.g. 1e-2 as in its v0.1); "
                         "recorded in every result")
@@ -21,7 +25,7 @@ def add_rules_args(p: argparse.ArgumentParser) -> None:
 def add_check_parser(sub) -> None:
     p = sub.add_parser("check", help="static rules on solution files without running them (one row per file)")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--rules", choices=RULES, default="kernelbench", help="rule set (default kernelbench)")
+    add_rules_args(p, tolerance=False)
     p.add_argument("--json", metavar="OUT", help='write {"results": [...]} as JSON')
 
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from harness.metrics import summarize, summarize_npu
-from kernelgepa.store import RunStore, deferred_evaluations
+from kernelgepa.store import RunStore, deferred_evaluations, unmeasured
 
 
 def llm_spend(calls: list[dict]) -> dict:
@@ -33,7 +33,7 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
         (run_dir / "strategies" / f"{s['id']:04d}.txt").write_text(s["text"])
     per_task, pairs, shown = {}, [], []
     all_kernels = store.kernels()
-    evaluations, deferred = store.evaluations(), deferred_evaluations(store)
+    evaluations, deferred, by_task = store.evaluations(), deferred_evaluations(store), unmeasured(store, tasks)
     for t in tasks:
         best = store.best_kernel(t)
         if best:
@@ -46,9 +46,7 @@ def write_outputs(run_dir: Path, store: RunStore, tasks: list[str], wall_s: floa
                        "kernel_ms": r.get("kernel_ms"), "kernel_id": best["id"] if best else None,
                        "strategy_id": best["strategy_id"] if best else None, "rollouts": len(mine),
                        "rollouts_to_best": len(upto) if best else None,
-                       "noisy": bool(best and r.get("noisy")),
-                       "inherited_by": [e["strategy_id"] for e in evaluations if e["task"] == t and e["kind"] == "inherited"],
-                       "deferred_for": sorted(sid for sid, ts in deferred.items() if t in ts)}
+                       "noisy": bool(best and r.get("noisy")), **by_task[t]}
         if vector_scored:
             per_task[t].update(vector_util=r.get("vector_util"), vector_util_kind=r.get("vector_util_kind"),
                                capability=r.get("capability"))

@@ -3,6 +3,8 @@
 ``RunStore`` is the interface the engine talks to; ``SQLiteStore`` (one file per run directory,
 WAL mode, a commit per write) is the embedded implementation. A server-backed store can implement
 the same methods later without the engine knowing. Rows are plain dicts/JSON, never pickles.
+Tables are only ever added (``CREATE TABLE IF NOT EXISTS``), so a store written by an older version
+opens, resumes and reports as is: what it never recorded is simply empty.
 """
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ CREATE TABLE IF NOT EXISTS manual_shown (
     id INTEGER PRIMARY KEY, iteration INTEGER NOT NULL, tag TEXT NOT NULL, llm_call_id TEXT NOT NULL,
     strategy_id INTEGER, section_id TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL, score REAL,
     task TEXT, UNIQUE(iteration, tag, section_id));
+CREATE TABLE IF NOT EXISTS manual_shown_writer (
+    id INTEGER PRIMARY KEY, kernel_id INTEGER NOT NULL, llm_call_id TEXT NOT NULL, task TEXT NOT NULL,
+    strategy_id INTEGER, tag TEXT NOT NULL, section_id TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL,
+    score REAL, UNIQUE(kernel_id, llm_call_id, section_id));
 CREATE TABLE IF NOT EXISTS llm_calls (
     id TEXT PRIMARY KEY, tag TEXT NOT NULL, model TEXT NOT NULL, record TEXT NOT NULL,
     cost_usd REAL NOT NULL, cached INTEGER NOT NULL, created REAL NOT NULL);
@@ -58,6 +64,9 @@ class RunStore(Protocol):
     def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
                          sections: list[dict]) -> None: ...
     def manual_shown(self, iteration: int | None = None) -> list[dict]: ...
+    def add_writer_manual(self, kernel_id: int, llm_call_id: str, task: str, strategy_id: int | None,
+                          sections: list[tuple[str, dict]]) -> None: ...
+    def writer_manual(self, kernel_id: int | None = None) -> list[dict]: ...
     def llm_calls(self) -> list[dict]: ...
     def totals(self) -> dict: ...
     def close(self) -> None: ...
@@ -178,20 +187,34 @@ class SQLiteStore:
                                               json.dumps(record), float(record.get("cost_usd", 0.0)),
                                               int(bool(record.get("cached"))), time.time()))
 
-    # ---- manual sections shown to reflection --------------------------------------------------
+    # ---- manual sections shown to reflection and to the writer ---------------------------------
     def add_manual_shown(self, iteration: int, tag: str, llm_call_id: str, strategy_id: int | None,
                          sections: list[dict]) -> None:
         """Which sections a reflection read; a replayed (resumed) iteration does not duplicate them."""
         for s in sections:
             self._write("INSERT OR IGNORE INTO manual_shown(iteration, tag, llm_call_id, strategy_id, section_id, "
                         "title, source, score, task) VALUES(?,?,?,?,?,?,?,?,?)",
-                        (iteration, tag, llm_call_id, strategy_id, s["id"], s["title"], s["source"],
-                         s.get("score"), s.get("task")))
+                        (iteration, tag, llm_call_id, strategy_id, *_section_values(s), s.get("task")))
 
     def manual_shown(self, iteration: int | None = None) -> list[dict]:
         if iteration is None:
             return self._rows("SELECT * FROM manual_shown ORDER BY id")
         return self._rows("SELECT * FROM manual_shown WHERE iteration = ? ORDER BY id", (iteration,))
+
+    def add_writer_manual(self, kernel_id: int, llm_call_id: str, task: str, strategy_id: int | None,
+                          sections: list[tuple[str, dict]]) -> None:
+        """Which sections the writer's conversation held when the call ``llm_call_id`` wrote kernel
+        ``kernel_id``: (tag, section) pairs, tag ``writer`` for the first prompt's sections and
+        ``refine`` for those a refinement turn added. A resumed run re-adding them changes nothing."""
+        for tag, s in sections:
+            self._write("INSERT OR IGNORE INTO manual_shown_writer(kernel_id, llm_call_id, task, strategy_id, tag, "
+                        "section_id, title, source, score) VALUES(?,?,?,?,?,?,?,?,?)",
+                        (kernel_id, llm_call_id, task, strategy_id, tag, *_section_values(s)))
+
+    def writer_manual(self, kernel_id: int | None = None) -> list[dict]:
+        if kernel_id is None:
+            return self._rows("SELECT * FROM manual_shown_writer ORDER BY id")
+        return self._rows("SELECT * FROM manual_shown_writer WHERE kernel_id = ? ORDER BY id", (kernel_id,))
 
     def llm_calls(self) -> list[dict]:
         """Every recorded call in the order it was made (reports chart dollars against rollouts)."""
@@ -206,6 +229,11 @@ class SQLiteStore:
         kernels = self._rows("SELECT COUNT(*) AS n FROM kernels")[0]
         return {"llm_calls": calls["n"], "llm_cached": calls["cached"], "llm_failed": calls["failed"],
                 "usd": calls["usd"], "rollouts": kernels["n"]}
+
+
+def _section_values(s: dict) -> tuple:
+    """A retrieved manual section (``docs_index.ManualRetriever`` dict) as stored: id, title, source, score."""
+    return s["id"], s["title"], s["source"], s.get("score")
 
 
 # ---- evaluations the engine deferred (kernelgepa.policies.LazyWhereDominated) -------------------
@@ -223,3 +251,12 @@ def deferred_evaluations(store: RunStore) -> dict[int, list[str]]:
         if pending:
             out[int(sid)] = pending
     return out
+
+
+def unmeasured(store: RunStore, tasks: list[str]) -> dict[str, dict[str, list[int]]]:
+    """Task -> the strategies whose result there the harness did not measure for them:
+    ``inherited_by`` (they carry a parent's kernel and score, at target) and ``deferred_for`` (not
+    evaluated yet: no score at all)."""
+    evaluations, deferred = store.evaluations(kind="inherited"), deferred_evaluations(store)
+    return {t: {"inherited_by": [e["strategy_id"] for e in evaluations if e["task"] == t],
+                "deferred_for": sorted(sid for sid, ts in deferred.items() if t in ts)} for t in tasks}

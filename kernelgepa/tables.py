@@ -116,10 +116,13 @@ def print_baselines(rows: list[dict]) -> None:
 
 def print_run_summary(s: dict) -> None:
     npu = "pass_rate" in s  # NPU runs: pass rate and vector utilisation instead of speedups
+    # lazy full evaluation: strategies holding a task's result unmeasured (inherited) or not at all (deferred)
+    lazy = ("inherited_by", "deferred_for") if any(r.get("inherited_by") or r.get("deferred_for")
+                                                   for r in s["per_task"].values()) else ()
     t = Table(title="best kernel per task")
     cols = ("task", "status", "vector util", "capability") if npu else ("task", "status", "baseline ms", "kernel ms",
                                                                            "speedup")
-    for col in cols + ("rollouts", "strategy"):
+    for col in cols + ("rollouts", "strategy") + tuple(k.replace("_", " ") for k in lazy):
         t.add_column(col, overflow="fold")
     for name, r in s["per_task"].items():
         if npu:
@@ -128,8 +131,12 @@ def print_run_summary(s: dict) -> None:
         else:
             cells = [_fmt(r["baseline_ms"]), _fmt(r["kernel_ms"]), _fmt(r["speedup"], ".2f") + (" noisy" if r.get("noisy") else "")]
         t.add_row(name, f"[{_STATUS_STYLE.get(r['status'], 'red')}]{r['status']}", *cells, str(r["rollouts"]),
-                  str(r["strategy_id"] or "-"))
+                  str(r["strategy_id"] or "-"), *(" ".join(f"#{i}" for i in r[k]) or "-" for k in lazy))
     console.print(t)
+    if lazy:
+        console.print("strategy: the one that wrote the best kernel (always a measured one); inherited by: strategies "
+                      "that carry a parent's result there without measuring it (at target); deferred for: strategies "
+                      "that have not evaluated the task yet (no score, not a failure)")
     if npu:
         head = _npu_headline(s)
     else:

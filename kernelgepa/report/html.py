@@ -15,7 +15,7 @@ from pygments.lexers import CppLexer, DiffLexer, PythonLexer
 
 from kernelgepa.report.load import RunData, StrategyNode, TaskRow
 from kernelgepa.report.plots import Plot
-from kernelgepa.report.tables import Table, run_facts
+from kernelgepa.report.tables import INHERITED, LAZY_LEGEND, MEASURED_NOTE, Table, run_facts, strategy_ids
 
 _FORMATTER = HtmlFormatter(cssclass="hl")
 _CSS = """
@@ -79,6 +79,26 @@ def kernel_diff(first: str, best: str, task: str) -> str:
                                         f"{task}: first correct kernel", f"{task}: best kernel"))
 
 
+def _carried(t: TaskRow) -> str:
+    """Which strategies hold this task's result without having measured it (lazy full evaluation)."""
+    parts = [f"inherited {INHERITED} by {strategy_ids(t.inherited_by)}"] if t.inherited_by else []
+    parts += [f"deferred (not evaluated yet) for {strategy_ids(t.deferred_for)}"] if t.deferred_for else []
+    return "".join("; " + p for p in parts)
+
+
+def _writer_sections(run: RunData, kernel_id: int | None) -> str:
+    """The manual sections in the writer's conversation when it wrote this kernel (``RunStore.writer_manual``)."""
+    rows: dict[str, dict] = {}
+    for m in run.writer_manual or []:
+        if m["kernel_id"] == kernel_id:
+            rows.setdefault(m["section_id"], m)  # first shown: the first prompt's before a refinement turn's
+    if not rows:
+        return ""
+    items = "".join(f"<li><code>{escape(m['section_id'])}</code> {escape(m['title'])} ({escape(m['source'])}"
+                    f"{', in a refinement turn' if m['tag'] == 'refine' else ''})</li>" for m in rows.values())
+    return f"<h4>manual sections the writer was shown</h4><ul>{items}</ul>"
+
+
 def _kernels(run: RunData) -> str:
     parts = []
     for t in run.tasks:
@@ -87,10 +107,13 @@ def _kernels(run: RunData) -> str:
         diff = kernel_diff(t.first_correct_source or "", t.best_source, t.task)
         diff_html = (highlight(diff, DiffLexer(), _FORMATTER) if diff
                      else "<p>The first correct kernel is the best one: no diff.</p>")
-        parts.append(f"<details><summary>{escape(t.task)}: {escape(_headline(t))}, kernel #{t.kernel_id} from strategy "
-                     f"#{t.strategy_id}</summary><h4>best kernel</h4>{_code(t.best_source, run)}"
+        parts.append(f"<details><summary>{escape(t.task)}: {escape(_headline(t))}, kernel #{t.kernel_id}, measured, "
+                     f"written by strategy #{t.strategy_id}{escape(_carried(t))}</summary><h4>best kernel</h4>"
+                     f"{_code(t.best_source, run)}{_writer_sections(run, t.kernel_id)}"
                      f"<h4>diff from the first correct kernel</h4>{diff_html}</details>")
-    return "".join(parts) or "<p>No correct kernel yet.</p>"
+    if not parts:
+        return "<p>No correct kernel yet.</p>"
+    return f"<p>{escape(MEASURED_NOTE)}</p>" + "".join(parts)
 
 
 def _tree(nodes: list[StrategyNode]) -> str:
@@ -106,6 +129,8 @@ def _tree(nodes: list[StrategyNode]) -> str:
             verdict = '<span class="ok">accepted</span>' if n.accepted else '<span class="bad">rejected</span>'
             mean = sum(n.scores.values()) / len(n.scores) if n.scores else None
             score = f", mean score {mean:.2f} over {len(n.scores)} tasks" if mean is not None else ""
+            score += f" ({len(n.inherited)} {INHERITED} inherited)" if n.inherited else ""
+            score += f", {len(n.deferred)} deferred" if n.deferred else ""
             items.append(f"<li>#{n.id} <code>{escape(n.label)}</code> ({how}, iteration {n.iteration}, {verdict}"
                          f"{score}){render(n.id)}</li>")
         return f'<ul class="tree">{"".join(items)}</ul>' if items else ""
@@ -134,7 +159,9 @@ def _run_section(run: RunData, tables: list[Table]) -> str:
     out += [_table(t) for t in tables]
     if run.kind == "run" and not run.empty:
         out.append(f"<h3>{escape(run.name)}: best kernels</h3>{_kernels(run)}")
-        out.append(f"<h3>{escape(run.name)}: strategy lineage</h3>{_tree(run.strategies) or '<p>No strategies yet.</p>'}")
+        lazy = f"<p>{escape(LAZY_LEGEND)}</p>" if any(n.inherited or n.deferred for n in run.strategies) else ""
+        out.append(f"<h3>{escape(run.name)}: strategy lineage</h3>{_tree(run.strategies) or '<p>No strategies yet.</p>'}"
+                   + lazy)
         out.append(f"<h3>{escape(run.name)}: manual sections used by reflection</h3>{_manual(run)}")
     return "".join(out)
 

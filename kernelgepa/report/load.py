@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernelgepa.outputs import llm_spend
-from kernelgepa.store import SQLiteStore
+from kernelgepa.store import SQLiteStore, deferred_evaluations, unmeasured
 
 
 class ReportInputError(Exception):
@@ -41,6 +41,9 @@ class TaskRow:
     vector_util_kind: str | None = None  # "real" | "estimated" | None (not labelled)
     torch_ops: list[str] = field(default_factory=list)  # PyTorch compute ops the best kernel kept (kernelbench rules)
     noisy: bool = False              # the speedup's 95% interval is too wide to be a speed claim
+    # lazy full evaluation: strategies that carry a parent's result here unmeasured, or have none yet
+    inherited_by: list[int] = field(default_factory=list)
+    deferred_for: list[int] = field(default_factory=list)
 
     @property
     def correct(self) -> bool:
@@ -66,6 +69,8 @@ class StrategyNode:
     iteration: int
     accepted: bool
     scores: dict[str, float] = field(default_factory=dict)  # task -> search score
+    inherited: list[str] = field(default_factory=list)  # tasks whose score is a parent's, not measured for it
+    deferred: list[str] = field(default_factory=list)   # tasks not evaluated yet (no score, not a failure)
 
 
 @dataclass
@@ -77,6 +82,7 @@ class RunData:
     progress: list[ProgressPoint] = field(default_factory=list)
     strategies: list[StrategyNode] = field(default_factory=list)
     manual: list[dict] | None = None  # manual sections each reflection was shown (store rows); None for eval JSON
+    writer_manual: list[dict] | None = None  # manual sections the writer was shown, per kernel (store rows)
     totals: dict = field(default_factory=dict)
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)  # what is missing or unfinished, for people
@@ -199,12 +205,20 @@ def _read_store(run_dir: Path, store: SQLiteStore) -> RunData:
     for e in store.evaluations():
         if e["strategy_id"] in by_id:
             by_id[e["strategy_id"]].scores[e["task"]] = e["score"]
+            if e["kind"] == "inherited":
+                by_id[e["strategy_id"]].inherited.append(e["task"])
+    for sid, tasks in deferred_evaluations(store).items():
+        if sid in by_id:
+            by_id[sid].deferred = tasks
+    how = unmeasured(store, names)
+    for row in rows:
+        row.inherited_by, row.deferred_for = how[row.task]["inherited_by"], how[row.task]["deferred_for"]
     summary = _summary(run_dir)
     totals = {**store.totals(), **llm_spend(calls), "wall_s": store.get_meta("wall_s", summary.get("wall_s")),
               "iterations": store.get_meta("iteration", 0), "model": config.get("model"), "backend": config.get("backend")}
     run = RunData(name=run_dir.name, path=run_dir, kind="run", tasks=rows,
                   progress=_progress(kernels, len(names), usd_at), strategies=nodes,
-                  manual=store.manual_shown(), totals=totals,
+                  manual=store.manual_shown(), writer_manual=store.writer_manual(), totals=totals,
                   stopped=store.get_meta("stopped"), rules=config.get("rules", "strict" if kernels else None))
     run.notes = _run_notes(summary, run, len(kernels))
     return run

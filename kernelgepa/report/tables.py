@@ -13,6 +13,13 @@ from kernelgepa.report.load import RunData, TaskRow
 GEOMEAN_CAPTION = ("fast_p: share of ALL tasks that are correct with speedup > p (failed and unattempted tasks "
                    "count as not fast). geomean (correct): over correct tasks only. geomean (all): over all "
                    "tasks, a failed or unattempted task counted as speedup 1.0.")
+# Lazy full evaluation (kernelgepa.policies): a strategy's score on a task may be its parent's, or not there yet.
+INHERITED = "↑"
+LAZY_LEGEND = (f"{INHERITED} = inherited: a parent's kernel and score on a task already at target, carried over "
+               "without measuring it for this strategy; deferred = not evaluated yet (lazy full evaluation): no "
+               "score, neither a failure nor 0.")
+MEASURED_NOTE = ("A best kernel is always one the harness measured, credited to the strategy that wrote it, never "
+                 "to one that inherited it.")
 
 
 @dataclass
@@ -22,6 +29,7 @@ class Table:
     rows: list[list]                 # raw values: str, int, float, bool or None
     formats: list[str] = field(default_factory=list)  # format spec per column ("" = str())
     caption: str = ""
+    marks: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> suffix in text renderings
 
     def cell(self, row: list, col: int) -> str:
         value = row[col]
@@ -33,7 +41,8 @@ class Table:
         return format(value, spec)
 
     def text_rows(self) -> list[list[str]]:
-        return [[self.cell(r, i) for i in range(len(self.headers))] for r in self.rows]
+        return [[self.cell(r, i) + self.marks.get((j, i), "") for i in range(len(self.headers))]
+                for j, r in enumerate(self.rows)]
 
 
 def run_summary(run: RunData, tasks: list[TaskRow] | None = None) -> dict:
@@ -80,9 +89,11 @@ def task_table(run: RunData) -> Table:
     """One row per task: verdict, timings, and what it cost the search to get there."""
     headers = ["level", "task", "status", "eager ms", "torch.compile ms", "best kernel ms", "speedup", "timing"]
     formats = ["", "", "", ".4f", ".4f", ".4f", ".2f", ""]
+    lazy = any(t.inherited_by or t.deferred_for for t in run.tasks)
     if run.kind == "run":
-        headers += ["attempts (task)", "rollouts to best", "$ to best", "strategy"]
-        formats += ["d", "d", ".4f", ""]
+        headers += ["attempts (task)", "rollouts to best", "$ to best", "strategy"] + (
+            ["inherited by", "deferred for"] if lazy else [])
+        formats += ["d", "d", ".4f", ""] + (["", ""] if lazy else [])
     rows = []
     for t in run.tasks:
         row = [t.level, t.task, t.status, t.baseline_ms, t.compile_baseline_ms, t.kernel_ms, t.speedup,
@@ -90,10 +101,15 @@ def task_table(run: RunData) -> Table:
         if run.kind == "run":
             strat = f"#{t.strategy_id} {t.strategy_label}" if t.strategy_id is not None else None
             row += [t.attempts, t.rollouts_to_best, t.usd_to_best, strat]
+            row += [strategy_ids(t.inherited_by), strategy_ids(t.deferred_for)] if lazy else []
         rows.append(row)
     caption = ("speedup = eager ms / kernel ms of the best correct kernel. rollouts to best: kernels evaluated in "
                "the whole run up to and including it; $ to best: LLM dollars spent by then (0 for cached or "
-               "unpriced models).") if run.kind == "run" else "speedup = eager ms / kernel ms."
+               f"unpriced models). strategy: the one that wrote the best kernel. {MEASURED_NOTE}"
+               ) if run.kind == "run" else "speedup = eager ms / kernel ms."
+    if lazy:
+        caption += (" inherited by: strategies that carry this task's result over from a parent without measuring "
+                    "it (at target); deferred for: strategies that have not evaluated this task yet.")
     caption += (" timing noisy: the speedup's 95% interval reaches beyond +-10%, so it is not a speed claim.")
     return Table(f"{run.name}: per task", headers, rows, formats, caption)
 
@@ -119,13 +135,24 @@ def lineage_table(run: RunData) -> Table | None:
     if not run.strategies:
         return None
     names = [t.task for t in run.tasks]
+    fixed = ["id", "strategy", "origin", "parents", "iteration", "accepted"]
     rows = [[s.id, s.label, s.origin, ", ".join(f"#{p}" for p in s.parents) or None, s.iteration,
-             "yes" if s.accepted else "no"] + [s.scores.get(n) for n in names] for s in run.strategies]
-    return Table(f"{run.name}: strategy lineage", ["id", "strategy", "origin", "parents", "iteration", "accepted"]
-                 + names, rows, ["d", "", "", "", "d", ""] + [".2f"] * len(names),
-                 "scores are the search's shaped scores per task (1 + log2 speedup for correct kernels, "
-                 "small partial credit otherwise); - = not evaluated (a rejected child is scored on "
-                 "its minibatch only).")
+             "yes" if s.accepted else "no"] + ["deferred" if n in s.deferred else s.scores.get(n) for n in names]
+            for s in run.strategies]
+    marks = {(j, len(fixed) + names.index(n)): INHERITED for j, s in enumerate(run.strategies)
+             for n in s.inherited if n in names}
+    caption = ("scores are the search's shaped scores per task (1 + log2 speedup for correct kernels, small "
+               "partial credit otherwise), measured for that strategy unless marked; - = not evaluated (a "
+               "rejected child is scored on its minibatch only).")
+    if any(s.inherited or s.deferred for s in run.strategies):
+        caption += " " + LAZY_LEGEND
+    return Table(f"{run.name}: strategy lineage", fixed + names, rows, ["d", "", "", "", "d", ""] + [".2f"] * len(names),
+                 caption, marks)
+
+
+def strategy_ids(strategies: list[int]) -> str | None:
+    """``#3 #5``, or None (shown as -) for none."""
+    return " ".join(f"#{s}" for s in strategies) or None
 
 
 def run_facts(run: RunData) -> str:

@@ -39,7 +39,8 @@ def render_markdown(runs: list[RunData], per_run: list[list[Table]], comparison:
         facts = run_facts(r)
         out += [facts + "\n"] if facts else []
         out += [markdown_table(t) for t in tables]
-    out.append("Best kernels, their diffs and the strategy lineage are in report.html.\n")
+    out.append("Best kernels, their diffs, the manual sections their writer was shown and the strategy lineage are "
+               "in report.html.\n")
     return "\n".join(out)
 
 
@@ -66,7 +67,8 @@ def run_json(run: RunData) -> dict:
     return {"name": run.name, "path": str(run.path), "kind": run.kind, "notes": run.notes, "stopped": run.stopped,
             "totals": run.totals, "summary": run_summary(run) if run.tasks else None, "by_level": by_level,
             "tasks": tasks, "progress": [asdict(p) for p in run.progress],
-            "strategies": [asdict(s) for s in run.strategies], "manual": run.manual}
+            "strategies": [asdict(s) for s in run.strategies], "manual": run.manual,
+            "writer_manual": run.writer_manual}
 
 
 def table_json(t: Table) -> dict:

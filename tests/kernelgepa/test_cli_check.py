@@ -1,6 +1,7 @@
 """``kernelgepa check``: the static rules on files, one row each, nothing run."""
 from __future__ import annotations
 
+import argparse
 import json
 
 from kernelbench_tasks import EXAMPLES_DIR
@@ -35,3 +36,22 @@ def test_strict_rules_refuse_torch_compute_calls(tmp_path):
     [row] = json.loads(out.read_text())["results"]
     assert row["status"] == "rejected" and "torch.mm" in row["reason"] and "--rules strict" in row["reason"]
     assert main(["check", str(EXAMPLES_DIR / "cpu" / "1_ReLU.py"), "--rules", "strict"]) == 0
+
+
+def _subparser(name: str):
+    from kernelgepa.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]
+
+
+def test_check_takes_the_shared_rules_option_without_tolerance():
+    """``check`` gets ``--rules`` from the helper ``eval`` uses (same choices, default and help), and no
+    ``--tolerance``: it runs nothing, so it compares nothing."""
+    def options(name):
+        return {a.dest: a for a in _subparser(name)._actions}
+
+    check, ev = options("check"), options("eval")
+    assert "tolerance" not in check and "tolerance" in ev
+    assert (check["rules"].choices, check["rules"].default, check["rules"].help) == \
+           (ev["rules"].choices, ev["rules"].default, ev["rules"].help)

@@ -64,6 +64,9 @@ def test_killed_run_resumes_without_repeating_work(tmp_path, cache_root):
     rows = con.execute("SELECT task, source FROM kernels").fetchall()
     assert len(rows) == len(set(rows)), "a finished kernel evaluation was redone"
     assert len(rows) >= done_before
+    # the manual sections each kernel was written with are recorded across the kill (docs are on by default)
+    written = {i for (i,) in con.execute("SELECT DISTINCT kernel_id FROM manual_shown_writer")}
+    assert written and written <= {i for (i,) in con.execute("SELECT id FROM kernels")}
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["n_tasks"] == 3 and summary["n_correct"] == 3
     assert all((run_dir / "best" / f"{t}.py").exists() for t in TASKS)

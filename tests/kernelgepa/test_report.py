@@ -18,6 +18,7 @@ import pytest
 from kernelbench_tasks import EXAMPLES_DIR, SUITE_DIR
 from kernelgepa.cli import main
 from kernelgepa.report.build import build_report
+from kernelgepa.outputs import write_outputs
 from kernelgepa.store import SQLiteStore
 from tests.kernelgepa.test_cli import one_line_usage_error
 from tests.kernelgepa.test_engine_e2e import TASKS, run  # noqa: F401 - registers its fixture `run` here
@@ -137,6 +138,98 @@ def test_manual_sections_each_reflection_read_are_listed(engine_run, report):
     html = (report["out"] / "report.html").read_text()
     assert shown and report["rep"].runs[0].manual == shown
     assert all(f"<code>{m['section_id']}</code>" in html for m in shown)
+
+
+def test_manual_sections_the_writer_was_shown_are_listed_with_its_best_kernel(tmp_path):
+    """``RunStore.writer_manual`` rows reach the JSON, and the HTML lists them under the best kernel
+    they were written with (the first prompt's and a refinement turn's), not under other kernels."""
+    st = SQLiteStore(tmp_path / "run" / "run.db")
+    st.set_meta("config", {"tasks": ["a"]})
+    k1 = st.add_kernel("a", "# first", strategy_id=None, parent_kernel_id=None, status="incorrect", speedup=None,
+                       score=0.1, result={"status": "incorrect"}, llm_calls=["c1"])
+    k2 = st.add_kernel("a", "# best", strategy_id=None, parent_kernel_id=k1, status="ok", speedup=2.0, score=2.0,
+                       result={"status": "ok", "speedup": 2.0}, llm_calls=["c2"])
+    section = {"title": "T", "source": "cpu.md", "score": 0.5}
+    st.add_writer_manual(k1, "c1", "a", None, [("writer", {**section, "id": "cpu.only-first"})])
+    st.add_writer_manual(k2, "c2", "a", None, [("writer", {**section, "id": "cpu.vectorize"}),
+                                               ("refine", {**section, "id": "cpu.wrong-values"})])
+    rows = st.writer_manual()
+    st.close()
+    build_report([str(tmp_path / "run")], tmp_path / "out", ["json", "html"])
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["runs"][0]["writer_manual"] == rows
+    html = (tmp_path / "out" / "report.html").read_text()
+    shown = html[html.index("manual sections the writer was shown"):]
+    assert "<code>cpu.vectorize</code>" in shown and "<code>cpu.wrong-values</code>" in shown
+    assert "in a refinement turn" in shown and "cpu.only-first" not in html  # k1 is not a best kernel
+
+
+@pytest.fixture(scope="module")
+def lazy_run(tmp_path_factory) -> dict:
+    """A run under lazy full evaluation (test_policies_lazy_noisy's fakes): the accepted child KID
+    inherited its parent's result on d (at target) and deferred c (dominated there)."""
+    from tests.kernelgepa.test_policies_lazy_noisy import TASKS as LAZY_TASKS
+    from tests.kernelgepa.test_policies_lazy_noisy import _child_of_seed, _engine
+
+    d = tmp_path_factory.mktemp("lazy")
+    eng, store, _, _ = _engine(d)
+    kid = _child_of_seed(eng)["id"]
+    summary = write_outputs(d, store, LAZY_TASKS, 1.0)
+    store.close()
+    build_report([str(d)], d / "report", ["json", "md", "html"])
+    return {"dir": d, "kid": kid, "summary": summary, "out": d / "report"}
+
+
+def _md_row(md: str, title: str, first: str) -> list[str]:
+    """The cells of the row starting with ``first`` in the markdown table titled ``title``."""
+    table = md[md.index(f"**{title}**"):]
+    line = next(ln for ln in table.splitlines() if ln.startswith(f"| {first} |"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_inherited_and_deferred_scores_are_marked_not_shown_as_measured(lazy_run):
+    kid, out, name = lazy_run["kid"], lazy_run["out"], lazy_run["dir"].name
+    doc = json.loads((out / "report.json").read_text())["runs"][0]
+    strategies = {s["id"]: s for s in doc["strategies"]}
+    assert (strategies[kid]["inherited"], strategies[kid]["deferred"]) == (["d"], ["c"])
+    assert "c" not in strategies[kid]["scores"]  # deferred: no score at all, not a 0
+    tasks = {t["task"]: t for t in doc["tasks"]}
+    assert (tasks["d"]["inherited_by"], tasks["c"]["deferred_for"]) == ([kid], [kid])
+    assert tasks["d"]["strategy_id"] == 1  # the best kernel is the parent's measured one
+    md = (out / "report.md").read_text()
+    # lineage: KID's d is its parent's score, marked; c is deferred, not "-" and not 0; the seed's own are plain
+    kid_row, seed_row = _md_row(md, f"{name}: strategy lineage", str(kid)), _md_row(md, f"{name}: strategy lineage", "1")
+    lineage = md[md.index(f"**{name}: strategy lineage**"):]
+    header = [c.strip() for c in lineage.splitlines()[2].strip("|").split("|")]
+    cell = dict(zip(header, kid_row))
+    assert cell["d"] == f"{strategies[1]['scores']['d']:.2f}↑" and cell["c"] == "deferred"
+    assert cell["a"] == f"{strategies[kid]['scores']['a']:.2f}" and not any("↑" in c for c in seed_row)
+    assert "↑ = inherited" in lineage.split("\n\n")[2] and "neither a failure nor 0" in lineage
+    # per task: who holds the result without measuring it, and that the best kernel is a measured one
+    per_task = md[md.index(f"**{name}: per task**"):]
+    header = [c.strip() for c in per_task.splitlines()[2].strip("|").split("|")]
+    d_row, c_row = (dict(zip(header, _md_row(md, f"{name}: per task", f"- | {t}"))) for t in "dc")
+    assert (d_row["inherited by"], d_row["deferred for"], d_row["strategy"][:3]) == (f"#{kid}", "-", "#1 ")
+    assert (c_row["inherited by"], c_row["deferred for"]) == ("-", f"#{kid}")
+    assert "always one the harness measured" in per_task.split("\n\n")[2]
+    html = (out / "report.html").read_text()
+    measured = {t: f"{t}: correct, kernel #{tasks[t]['kernel_id']}, measured, written by strategy "
+                   f"#{tasks[t]['strategy_id']}" for t in "cd"}
+    assert f"{measured['d']}; inherited ↑ by #{kid}</summary>" in html
+    assert f"{measured['c']}; deferred (not evaluated yet) for #{kid}</summary>" in html
+    assert "A best kernel is always one the harness measured" in html
+    assert "(1 ↑ inherited), 1 deferred" in html and "↑ = inherited" in html
+
+
+def test_run_summary_in_the_terminal_says_who_inherited_or_deferred(lazy_run, capsys):
+    from kernelgepa.tables import print_run_summary
+
+    print_run_summary(lazy_run["summary"])
+    out = capsys.readouterr().out
+    kid = f"#{lazy_run['kid']}"
+    rows = {cells[0]: cells for cells in ([c.strip() for c in re.split("[│┃]", ln)[1:-1]] for ln in out.splitlines()
+                                          if ln.startswith(("│", "┃")))}
+    assert rows["task"][-2:] == ["inherited by", "deferred for"] and "always a measured one" in out
+    assert rows["d"][-3:] == ["1", kid, "-"] and rows["c"][-2:] == ["-", kid] and rows["a"][-2:] == ["-", "-"]
 
 
 # ---- unfinished, empty and bad inputs -----------------------------------------------------------
