@@ -451,7 +451,7 @@ class SimRun:
 
 
 def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0.5, max_rollouts: int = 1500,
-               params: WorldParams | None = None, minibatch: int = 3, rounds: int = 1,
+               params: WorldParams | None = None, minibatch: int | None = None, rounds: int = 1,
                workdir: Path | None = None, engine: dict | None = None, warm_start: bool = True) -> SimRun:
     """One GEPA search with the real engine and a fresh SQLite store over the world drawn from ``seed``."""
     world = World(seed, params)
@@ -463,8 +463,8 @@ def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0
             adapter = SimAdapter(world, store, budget, mode=mode, seed=seed, rounds=rounds, tracker=tracker,
                                  warm_start=warm_start)
             reflector = SimReflector(world, mode=mode, seed=seed)
-            cfg = EngineConfig(minibatch=minibatch, selector=selector, seed=seed, seed_strategies=("TACTICS:",),
-                               **(engine or {}))
+            sized = {} if minibatch is None else {"minibatch": minibatch}  # None: the engine's default
+            cfg = EngineConfig(selector=selector, seed=seed, seed_strategies=("TACTICS:",), **sized, **(engine or {}))
             stopped = Engine(adapter, reflector, store, world.names, budget, cfg).run()
             strategies = store.strategies()
             return SimRun(mode, selector, seed, tracker, stopped, store.get_meta("iteration", 0), len(strategies),
@@ -474,11 +474,13 @@ def run_search(mode: str, selector: str, seed: int, *, stop_at: float | None = 0
 
 
 def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams | None = None, rounds: int = 1,
-                    workdir: Path | None = None, merge: bool = True, warm_start: bool = True) -> SimRun:
+                    workdir: Path | None = None, merge: bool = True, warm_start: bool = True,
+                    minibatch: int | None = None) -> SimRun:
     """The same world, writer and reflection model searched by the ``gepa`` library's
     ``optimize_anything`` (multi-task mode) through ``kernelgepa.gepa_bridge``: gepa's own loop,
     selection and prompt, stopped by the same rollout budget (evaluated kernels; gepa's own
-    metric-call count also counts re-evaluations of pairs already judged, which cost no rollout)."""
+    metric-call count also counts re-evaluations of pairs already judged, which cost no rollout).
+    ``minibatch``: gepa's reflection minibatch size (None: its default, 3)."""
     from kernelgepa.gepa_bridge import optimize_with_gepa
 
     world = World(seed, params)
@@ -490,7 +492,7 @@ def run_gepa_search(seed: int, *, max_rollouts: int = 1500, params: WorldParams 
                                  rounds=rounds, tracker=tracker, warm_start=warm_start)
             reflector = SimReflector(world, mode="shared", seed=seed)
             result = optimize_with_gepa(adapter, store, world.names, seed_strategy="TACTICS:",
-                                        reflection_lm=reflector.gepa_lm, seed=seed, merge=merge)
+                                        reflection_lm=reflector.gepa_lm, seed=seed, merge=merge, minibatch=minibatch)
             strategies = store.strategies()
             return SimRun("shared", "gepa", seed, tracker, "rollout budget", reflector.calls, len(strategies),
                           len(result.candidates), store.totals()["rollouts"])

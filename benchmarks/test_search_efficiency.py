@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import statistics
 
+from kernelgepa.engine import EngineConfig
+
 try:
     from benchmarks.simworld import World, WorldParams, never_reached, rollouts_needed, run_search
 except ImportError:  # benchmarks/ is not a package; pytest puts it on sys.path
@@ -49,7 +51,7 @@ def test_search_efficiency(benchmark, report_ratio):
     oracles = [World(s).oracle() for s in SEEDS]
     print(f"\n\nsearch efficiency on the simulated kernel world (benchmarks/simworld.py): {p.n_tasks} tasks, "
           f"{p.n_tactics} tactics, {len(SEEDS)} seeds (one world each), budget {MAX_ROLLOUTS} rollouts; "
-          f"minibatch 3, 1 refinement round")
+          f"minibatch {EngineConfig().minibatch} (the engine's default), 1 refinement round")
     print(f"reachable fast_1 (median over worlds): "
           f"{statistics.median(o['per_task_fast_1'] for o in oracles):.2f} with each task's own best tactic set, "
           f"{statistics.median(o['shared_fast_1'] for o in oracles):.2f} with the best single shared set")

@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--budget-wall", type=float, help="max wall-clock seconds")
     o.add_argument("--run-dir", help="run directory; an existing one is resumed (default runs/<timestamp>)")
     o.add_argument("--seed", type=int, default=0)
-    o.add_argument("--minibatch", type=int, default=3, help="tasks per reflection minibatch (default 3)")
+    o.add_argument("--minibatch", type=int, default=5, help="tasks per reflection minibatch (default 5, as EngineConfig)")
     o.add_argument("--rounds", type=int, default=1, help="refinement rounds per kernel from harness feedback")
     o.add_argument("--seed-strategy", action="append", default=[], metavar="FILE",
                    help="a starting strategy text (repeat for several lineages; default: built-in tactics)")

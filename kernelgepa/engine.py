@@ -5,7 +5,7 @@ frontier strategies from different lineages or reflects on a parent's kernels on
 proposes a child strategy; the child is evaluated on the rest of the batch only if it passes the gate
 on that minibatch, and there only where the full-evaluation policy wants it now: it inherits its
 parent's result on tasks at target, and a deferred task is evaluated once its score is needed (the
-child is a parent drawing that task, or a merge parent). Where rollouts go is decided by
+child is a parent drawing that task, or a merge parent judged there). Where rollouts go is decided by
 ``kernelgepa.policies``. A noisy timing (``EvalResult.noisy``) sets no new best in the gate (unless
 its interval's low end does) and counts toward no fast_1 claim; the progress event says so. A child
 whose text repeats an existing strategy is not evaluated again; every iteration either writes a new
@@ -36,7 +36,7 @@ from kernelgepa.store import RunStore, defer_evaluations, deferred_evaluations
 
 @dataclass
 class EngineConfig:
-    minibatch: int = 3
+    minibatch: int = 5  # measured: fewer rollouts to fast_1 targets than 3 or 4 (RESULTS.md, 2026-12-02)
     selector: str = "pareto"
     seed: int = 0
     merge_every: int = 3
@@ -50,6 +50,7 @@ class EngineConfig:
     gate_policy: str = "best"
     target_speedup: float | None = 2.0  # None: no task is at target (NPU kernels have no speedup)
     gate_margin: float = 0.1  # score units (1 + log2 speedup): about 7% speed, above timing noise
+    merge_batch_policy: str = "disagree-open"  # kernelgepa.policies.build_merge_batch
 
 
 class Engine:
@@ -67,6 +68,7 @@ class Engine:
         built = policies.build(c.minibatch_policy, c.full_eval_policy, c.gate_policy,
                                target_speedup=c.target_speedup, margin=c.gate_margin)
         self.minibatch, self.full_eval, self.gate = built
+        self.merge_batch = policies.build_merge_batch(c.merge_batch_policy, target_speedup=c.target_speedup)
 
     # ---- state, all derived from the store ------------------------------------------------------
     def scores(self) -> dict[int, dict[str, float]]:
@@ -158,10 +160,16 @@ class Engine:
         if self.merge.due(it, len(merged)):
             pair = self.merge.pick(frontier.members(), self._parents(), merged, rng)
             if pair:
-                if self._complete(list(pair), self.tasks):  # merge reads both parents' results everywhere
+                # the merge prompt and the gate read both parents' results: everywhere, or on the batch only
+                if self.merge_batch.complete_all and self._complete(list(pair), self.tasks):
                     scores = self.scores()
                     frontier = build_frontier(scores, self.tasks)
-                self._merge(it, pair, scores, frontier, rng)
+                a, b = pair  # judged where the parents disagree, against the better one there
+                batch = self.merge_batch.draw(self.tasks, scores[a], scores[b], frontier.best, self.cfg.minibatch, rng)
+                if not self.merge_batch.complete_all and self._complete(list(pair), batch):
+                    scores = self.scores()
+                    frontier = build_frontier(scores, self.tasks)
+                self._merge(it, pair, batch, scores, frontier)
                 return
         parent = self.selector.select(frontier, scores, self.tasks, rng)
         batch = self.minibatch.draw(self.tasks, frontier.best, self.cfg.minibatch, rng)
@@ -234,7 +242,7 @@ class Engine:
         defer_evaluations(self.store, child, plan.defer)
         return plan
 
-    def _merge(self, it, pair, scores, frontier, rng) -> None:
+    def _merge(self, it, pair, batch, scores, frontier) -> None:
         a, b = pair
         texts = {s["id"]: s["text"] for s in self.store.strategies()}
         won = {s: sorted(t for t, ws in frontier.winners.items() if s in ws) for s in pair}
@@ -242,8 +250,7 @@ class Engine:
                                                    evidence_a=strategy_evidence(self.store, a, self.tasks),
                                                    evidence_b=strategy_evidence(self.store, b, self.tasks)),
                                     tag="merge", nonce=self._nonce(it))
-        if self._proposed(it, "merge", got):  # judged where the parents disagree, against the better one there
-            batch = policies.disagreement_batch(self.tasks, scores[a], scores[b], self.cfg.minibatch, rng)
+        if self._proposed(it, "merge", got):
             better = max(pair, key=lambda s: sum(scores[s].get(t, 0.0) for t in batch))
             self._gate(it, got.text, [a, b], "merge", scores[better], batch, scores, frontier.best)
         self.store.set_meta("merged_pairs", self.store.get_meta("merged_pairs", []) + [list(pair)])

@@ -67,9 +67,11 @@ def budget_stopper(adapter: KernelAdapter, store: RunStore) -> Callable[[object]
 
 
 def optimize_with_gepa(adapter: KernelAdapter, store: RunStore, tasks: list[str], *, seed_strategy: str,
-                       reflection_lm, max_metric_calls: int | None = None, seed: int = 0, merge: bool = False):
+                       reflection_lm, max_metric_calls: int | None = None, seed: int = 0, merge: bool = False,
+                       minibatch: int | None = None):
     """Run gepa's optimize_anything over our tasks until our budget or ``max_metric_calls`` fires;
-    returns gepa's GEPAResult. ``merge``: gepa's merge proposer on (its defaults). gepa counts a re-evaluation of an already judged (strategy, task) pair
+    returns gepa's GEPAResult. ``merge``: gepa's merge proposer on (its defaults). ``minibatch``:
+    gepa's reflection minibatch size (None: gepa's default, 3 in multi-task mode). gepa counts a re-evaluation of an already judged (strategy, task) pair
     as a metric call; the store (and so our rollout budget) counts only kernels actually evaluated."""
     try:
         from gepa.optimize_anything import (EngineConfig, GEPAConfig, MergeConfig, ReflectionConfig, TrackingConfig,
@@ -78,7 +80,7 @@ def optimize_with_gepa(adapter: KernelAdapter, store: RunStore, tasks: list[str]
         raise RuntimeError("the gepa library is not installed: pip install 'kernelgepa[gepa]'") from e
     config = GEPAConfig(engine=EngineConfig(max_metric_calls=max_metric_calls, seed=seed, parallel=False,
                                             raise_on_exception=False),
-                        reflection=ReflectionConfig(reflection_lm=reflection_lm),
+                        reflection=ReflectionConfig(reflection_lm=reflection_lm, reflection_minibatch_size=minibatch),
                         tracking=TrackingConfig(logger=_GepaLog()), stop_callbacks=[budget_stopper(adapter, store)],
                         merge=MergeConfig() if merge else None)
     return optimize_anything(seed_strategy, evaluator=kernel_evaluator(adapter, store), dataset=list(tasks),

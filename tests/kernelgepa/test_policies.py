@@ -8,9 +8,10 @@ import pytest
 from kernelgepa import policies
 from kernelgepa.budget import Budget
 from kernelgepa.engine import Engine, EngineConfig
-from kernelgepa.policies import (BestKnownGate, EvalPlan, EvaluateAll, HeadroomMinibatch, InheritAtTarget,
-                                 LazyWhereDominated, LazyWhereSolved, ParentGate, RefineAlways, RefineWhenShort,
-                                 UniformMinibatch, UnsolvedFirstMinibatch, disagreement_batch, score_of_speedup)
+from kernelgepa.policies import (BestKnownGate, DisagreementMergeBatch, EvalPlan, EvaluateAll, HeadroomMinibatch,
+                                 InheritAtTarget, LazyWhereDominated, LazyWhereSolved, OpenDisagreementMergeBatch,
+                                 ParentGate, RefineAlways, RefineWhenShort, UniformMinibatch, UnsolvedFirstMinibatch,
+                                 disagreement_batch, score_of_speedup)
 from kernelgepa.scoring import kernel_score
 from kernelgepa.store import SQLiteStore
 from tests.kernelgepa.engine_fakes import FakeAdapter, ScriptedReflector
@@ -90,6 +91,28 @@ def test_merge_batch_is_where_the_parents_disagree_most():
     for seed in range(10):
         batch = disagreement_batch(TASKS, a, b, 3, random.Random(seed))
         assert batch[:2] == ["a", "c"] and batch[2] in ("b", "d", "e")
+
+
+def test_open_merge_batch_is_where_the_parents_disagree_on_tasks_with_headroom_first():
+    # the parents disagree on a (at target), b (solved, below target) and c, d (unsolved); agree on e, f
+    a = {"a": 3.0, "b": 1.5, "c": 0.2, "d": 0.0, "e": 0.2, "f": 2.5}
+    b = {"a": 2.0, "b": 1.1, "c": 0.0, "d": 0.9, "e": 0.2, "f": 2.5}
+    best = {"a": 3.0, "b": 1.5, "c": 0.2, "d": 0.9, "e": 0.2, "f": 2.5}
+    tasks = sorted(best)
+    pol = OpenDisagreementMergeBatch(target=2.0, solved=1.0)
+    assert not pol.complete_all and DisagreementMergeBatch.complete_all
+    for seed in range(10):
+        rng = random.Random(seed)
+        # unsolved disagreements (d differs most), then below target, then at target, then agreement (unsolved first)
+        assert pol.draw(tasks, a, b, best, 6, rng) == ["d", "c", "b", "a", "e", "f"]
+        assert pol.draw(tasks, a, b, best, 2, rng) == ["d", "c"]
+        # the plain policy ranks by disagreement alone: a (1.0) before d (0.9)
+        assert DisagreementMergeBatch().draw(tasks, a, b, best, 2, random.Random(seed)) == ["a", "d"]
+    # no target speedup (NPU): every task has headroom, disagreement alone decides
+    npu = policies.build_merge_batch("disagree-open", target_speedup=None)
+    assert npu.draw(tasks, a, b, best, 2, random.Random(0)) == ["a", "d"]
+    with pytest.raises(ValueError, match="known: disagree, disagree-open"):
+        policies.build_merge_batch("nope", target_speedup=2.0)
 
 
 def test_refine_only_when_the_first_attempt_falls_short():

@@ -3,6 +3,8 @@ and the noisy gate (a timing too noisy to be a speed claim cannot pass as an imp
 the engine with in-process fakes (engine_fakes.py)."""
 from __future__ import annotations
 
+import random
+
 from kernelgepa.budget import Budget
 from kernelgepa.engine import Engine, EngineConfig
 from kernelgepa.frontier import build_frontier
@@ -82,6 +84,31 @@ def test_a_parent_with_deferred_tasks_in_its_minibatch_is_measured_there_before_
         have = {e["task"] for e in store.evaluations() if e["strategy_id"] == sid}
         pending = set(deferred_evaluations(store).get(sid, []))
         assert not have & pending and have | pending == set(TASKS)
+
+
+def _merge_kid_with_spec(tmp_path, policy):
+    eng, store, adapter, _ = _engine(tmp_path, reply="MERGED: both.", merge_every=1, merge_batch_policy=policy)
+    kid = _child_of_seed(eng)["id"]                  # deferred on c (SPEC is far better there)
+    store.set_meta("merged_pairs", [[1, 2]])         # the two seeds were merged already: KID x SPEC is left
+    before = len(adapter.evaluated)
+    eng._step(1, random.Random(0))
+    merged = next(s for s in store.strategies() if s["text"] == "MERGED: both.")
+    assert merged["parents"] == [2, kid]
+    return kid, merged["id"], adapter.evaluated[before:], store
+
+
+def test_an_open_merge_batch_completes_the_parents_only_where_the_merge_is_judged(tmp_path):
+    # KID vs SPEC: b is the one unsolved task (best 1.0x) where they disagree, so it alone judges
+    # the merge (minibatch 1); KID's deferred c is not measured for it
+    kid, merged, evaluated, store = _merge_kid_with_spec(tmp_path, "disagree-open")
+    assert evaluated == [(merged, "b")]
+    assert deferred_evaluations(store) == {kid: ["c"]}
+
+
+def test_the_plain_merge_batch_completes_the_parents_everywhere_first(tmp_path):
+    kid, merged, evaluated, store = _merge_kid_with_spec(tmp_path, "disagree")
+    assert evaluated == [(kid, "c"), (merged, "d")]  # then d, where the parents differ most
+    assert deferred_evaluations(store) == {}
 
 
 def test_a_noisy_timing_sets_no_new_best_unless_its_intervals_low_end_does():
