@@ -8,6 +8,7 @@ or read a non-dumpable parent), and rlimits on core dumps, file size and process
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import json
@@ -151,7 +152,10 @@ def _compile_view() -> tuple[str, str]:
     trusted process before any candidate source is compiled."""
     from harness.sandbox.confine import system_paths
 
-    return tempfile.mkdtemp(prefix="kgepa-cview-"), json.dumps(system_paths())
+    root, creator = tempfile.mkdtemp(prefix="kgepa-cview-"), os.getpid()
+    # one per process that compiles: removed when it exits (not by a forked child exiting)
+    atexit.register(lambda: os.getpid() == creator and shutil.rmtree(root, ignore_errors=True))
+    return root, json.dumps(system_paths())
 
 
 @functools.cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -89,3 +90,14 @@ def test_a_compile_reads_nothing_outside_its_build_folder(tmp_path):
 def test_a_missing_compiler_is_one_line(tmp_path):
     run = run_compiler(["no-such-compiler-kg"], tmp_path, timeout_s=5)
     assert not run.ok and run.output == "no-such-compiler-kg: compiler not found on PATH"
+
+
+def test_the_compile_view_folder_goes_with_the_process_that_made_it():
+    """One empty mount point per compiling process: removed when that process exits, so /tmp does
+    not collect one per run."""
+    import subprocess
+
+    made = subprocess.run([sys.executable, "-c", "from harness.sandbox.isolation import _compile_view; "
+                           "import os; r = _compile_view()[0]; assert os.path.isdir(r); print(r)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert made.startswith(tempfile.gettempdir()) and not os.path.exists(made)

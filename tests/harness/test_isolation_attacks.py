@@ -263,6 +263,13 @@ def test_outputs_remembered_by_input_content_gain_nothing(box, task, candidate):
     assert r.speedup < 1, (r.speedup, r.kernel, r.baseline)
 
 
+@pytest.mark.xfail(strict=True, reason="known gap (README Threat model): work done while a repetition's inputs "
+                   "are made is hidden when it costs less than about twice making them, all of an element-wise op")
+def test_work_done_while_inputs_are_made_gains_nothing(box, task, candidate):
+    r = _run(box, task, candidate("prep_hidden_work"))
+    assert r.status != Status.OK or r.speedup < 3, (r.speedup, r.kernel, r.baseline)
+
+
 def test_slowed_twin_does_not_inflate_the_speedup(box, task, candidate):
     r = _run(box, task, candidate("slow_twin"))
     assert r.status == Status.OK, (r.error, r.messages)

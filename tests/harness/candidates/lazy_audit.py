@@ -10,7 +10,7 @@ _lib = load_cpp(r"""
 extern "C" void matmul(const float* A, const float* B, float* C, long M, long N, long K) {
     for (long i = 0; i < M; ++i)
         for (long j = 0; j < N; ++j) {
-            float s = 0.f;
+            volatile float s = 0.f;  // slow on purpose: the skipped work must be well above the audit allowance
             for (long k = 0; k < K; ++k) s += A[i * K + k] * B[k * N + j];
             C[i * N + j] = s;
         }
