@@ -219,7 +219,7 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
         if measure:  # how this trusted run looked from the parent's clock: the yardstick for candidates
             data["pacing"] = report.pacer.calibration(data.get("timing"))
         elif cached:
-            data.update({k: cached.data.get(k) for k in ("timing", "compile_timing", "pacing")})
+            data.update({k: cached.data.get(k) for k in ("timing", "compile_timing", "pacing", "seeded_timing")})
         data["noisy"] = bool(timed and baseline_is_noisy(data.get("timing")))
         if not outputs:
             drop_outputs(run)

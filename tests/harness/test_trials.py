@@ -91,6 +91,11 @@ def test_timing_inputs_are_fresh_per_repetition_unless_get_inputs_ignores_the_se
     seeded = ev.evaluate(task("1_ReLU"), CANDIDATES / "relu_ok.py", sandbox, "cpu")
     assert seeded.status == Status.OK and seeded.kernel, (seeded.error, seeded.messages)
     assert seeded.seeds["timing_inputs"] == "fresh seed per repetition"
+    # a baseline kept without its trial tensors (kernelgepa baseline) still says how timing inputs are made
+    baseline_first = Evaluator(get_backend("cpu"), fast_config(), cache_root=tmp_path / "cache")
+    baseline_first.reference(task("1_ReLU"), sandbox, "cpu", baseline_only=True)
+    later = baseline_first.evaluate(task("1_ReLU"), CANDIDATES / "relu_ok.py", sandbox, "cpu")
+    assert later.seeds["timing_inputs"] == "fresh seed per repetition", (later.seeds, later.error)
     (tmp_path / "relu_unseeded.py").write_text(_UNSEEDED_TASK)
     r = ev.evaluate(load_task(tmp_path / "relu_unseeded.py"), CANDIDATES / "relu_ok.py", sandbox, "cpu")
     assert r.status == Status.OK and r.kernel, (r.error, r.messages)
