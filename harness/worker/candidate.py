@@ -112,7 +112,7 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
     twin, twin_error = None, None
     if job.get("time") and job.get("interleave"):
         try:
-            twin = ReferenceTwin(job)
+            twin = ReferenceTwin(job, task)
         except Exception as e:  # noqa: BLE001 - the task's own code: fall back to the separate baseline
             twin_error = [f"nothing: the reference could not be built here ({type(e).__name__}: {e})"[:200]]
     mod = _load(job, jd, markers)

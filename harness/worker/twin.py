@@ -7,7 +7,6 @@ speedup). When something did change, the parent falls back to the separately mea
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 import torch.nn.functional
@@ -34,11 +33,8 @@ def _instances(model: torch.nn.Module) -> list:
 
 
 class ReferenceTwin:
-    def __init__(self, job: dict):
-        from kernelbench_tasks.task import exec_task_module
-
-        path = Path(job["task_path"])
-        mod = exec_task_module(path.read_text(), path, job.get("overrides") or {})
+    def __init__(self, job: dict, mod):
+        """``mod``: the task's module, executed before any candidate code (harness.worker.inputs.task_module)."""
         torch.manual_seed(job["model_seed"])
         self.model = mod.Model(*mod.get_init_inputs())
         self._classes = {c for m in self.model.modules() for c in type(m).__mro__ if c is not object}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import torch
 
+from harness.worker.inputs import task_module
 from harness.worker.twin import ReferenceTwin
 from kernelbench_tasks import SUITE_DIR
 
 
 def test_twin_reports_patched_functions_settings_and_modules(monkeypatch):
     path = next(SUITE_DIR.rglob("1_Linear_Bias_ReLU.py"))
-    twin = ReferenceTwin({"task_path": str(path), "overrides": {}, "model_seed": 0}).to(torch.device("cpu"))
+    job = {"task_path": str(path), "overrides": {}, "model_seed": 0}
+    twin = ReferenceTwin(job, task_module(job)).to(torch.device("cpu"))
     assert twin.tampering() == []
     monkeypatch.setattr(torch, "relu", lambda x: x)
     assert "torch.relu" in twin.tampering()
