@@ -19,6 +19,7 @@ from harness.cache import BoundedCache
 from harness.compare import compare
 from harness.config import EvalConfig
 from harness.devices import DevicePool, as_pool
+from harness.feed import feeds_inputs
 from harness.jobs import JobReport, JobRunner, stage_artifact
 from harness.messages import first_error_line, format_resources
 from harness.noise import paired_speedup, slower_than, unpaired_speedup
@@ -191,8 +192,7 @@ class Evaluator:
                     trials, info = self.with_random_trials(task, sandbox, device, ref, held)
                     seeds.update(info)
                     if self._timed:  # what the timed repetitions ran on (harness.worker.timing)
-                        seeds["timing_inputs"] = "fresh seed per repetition" if ref.data.get("seeded_timing") \
-                            else "the trials' inputs (get_inputs does not reproduce from a seed)"
+                        seeds["timing_inputs"] = _timing_inputs(feeds_inputs(device), ref.data.get("seeded_timing"))
             except ReferenceFailed as e:
                 return result(Status.INVALID, "reference", str(e), messages=e.report.messages())
         run, verdict = self._run_candidate(cand, trials, {}, sandbox, trials.n_trials if trials else 0, task,
@@ -248,6 +248,7 @@ class Evaluator:
                 "extra_refs": ref.added_runs() if ref else [],
                 "compile_only": ref is None, "n_trials": n_trials, "model_seed": self.cfg.seed, "time": timed,
                 "seeded_timing": bool(timed and ref and ref.data.get("seeded_timing")),  # fresh inputs per repetition
+                "feed_inputs": bool(timed and ref and self.backend.device_type == "cpu"),  # ... handed over ready-made
                 "timed_trials": timed_trials or n_trials,  # else timing rotates over the fixed trials' inputs only
                 "timing": {**self.cfg.timing.to_dict(),  # sampling longer when noisy stays well inside the timeout
                            "max_s": min(self.cfg.timing.max_s, self.cfg.run_timeout_s / 4)},
@@ -277,14 +278,17 @@ class Evaluator:
     def _audited_outputs(self, task: Task, sandbox: Sandbox, pool: DevicePool, timed_trials: int,
                          ref: ReferenceRun, pacer: pacing.Pacer, audits: list) -> AbstractContextManager:
         """The expected outputs of the audited repetitions, as (reference run, trial index per audit):
-        the reference run again on their fresh seeds' inputs, or the fixed trial each one rotated to."""
+        the reference run again on their fresh inputs (the files they were handed over in, or made again
+        from their seeds), or the fixed trial each one rotated to."""
         if not pacer.seeded:
             return nullcontext((ref, [a["rep"] % timed_trials for a in audits]))
         seeds = [pacer.seeds["k"][a["rep"]] for a in audits]
+        files = [pacer.feed.path(pacer.inputs[a["rep"]]) for a in audits] if pacer.feed else None
 
         @contextmanager
         def rerun():
-            with pool.lease() as device, timing_outputs(task, self.cfg, sandbox, self.runner, device, seeds) as run:
+            with pool.lease() as device, \
+                    timing_outputs(task, self.cfg, sandbox, self.runner, device, seeds, files) as run:
                 yield run, list(range(len(seeds)))
         return rerun()
 
@@ -465,6 +469,13 @@ class Evaluator:
             res.warnings.append(f"speedup {claimed:.1f}x is above the {self.cfg.implausible_speedup:g}x plausibility "
                                 f"limit, so the kernel was checked again: its outputs matched on {n} fresh input "
                                 f"sets{again}")
+
+
+def _timing_inputs(fed: bool, seeded: bool) -> str:
+    """What the timed repetitions ran on, as the result records it (harness.worker.timing)."""
+    if fed:
+        return "fresh inputs per repetition, written by the harness and mapped by the run"
+    return "fresh seed per repetition" if seeded else "the trials' inputs (get_inputs does not reproduce from a seed)"
 
 
 def _autotune_notes(run_result: dict | None) -> list[str]:

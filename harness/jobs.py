@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.feed import InputFeed
 from harness.pacing import Pacer
 from harness.sandbox import Sandbox, SandboxJob, SandboxOutcome
 from harness.untrusted import UntrustedError, load_json
@@ -85,9 +86,16 @@ class JobRunner:
         job = stage_job(job, jd)
         (jd / "job.json").write_text(json.dumps(job))
         handler = (lambda text: on_request(jd, text)) if on_request else None
-        pacer = Pacer(job["timing"], int(job.get("expected_out_bytes") or 0), seeded=bool(job.get("seeded_timing"))) \
-            if job.get("time") else None
-        outcome = sandbox.run(SandboxJob(jd, timeouts, handler, pacer))
+        feed = InputFeed(jd / "feed", job["task_path"], job.get("overrides")) \
+            if job.get("time") and job.get("feed_inputs") else None
+        pacer = Pacer(job["timing"], int(job.get("expected_out_bytes") or 0), seeded=bool(job.get("seeded_timing")),
+                      feed=feed) if job.get("time") else None
+        try:
+            outcome = sandbox.run(SandboxJob(jd, timeouts, handler, pacer))
+        except BaseException:
+            if feed:
+                feed.close()
+            raise
         result, malformed = None, None
         if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):
             try:
@@ -99,7 +107,9 @@ class JobRunner:
         return JobReport(outcome, result, jd, _tail(jd / "log.txt"), malformed, pacer)
 
     def discard(self, report: JobReport) -> None:
-        """Delete a finished job's directory, off the critical path."""
+        """Delete a finished job's directory, off the critical path (its inputs files at once)."""
+        if report.pacer and report.pacer.feed:
+            report.pacer.feed.close()
         if not self.keep:
             threading.Thread(target=shutil.rmtree, args=(report.job_dir, True), daemon=True).start()
 
@@ -141,9 +151,21 @@ def stage_job(job: dict, jd: Path) -> dict:
                     shutil.copyfile(src / name, dst / name)
         (dst / "reference.json").write_text(json.dumps(view))
         job["ref_dir"] = str(dst)
+    if job.get("feed_files"):  # an audited repetition's inputs, linked in (harness.feed)
+        (jd / "in").mkdir(exist_ok=True)
+        job["feed_files"] = [_link(Path(f), jd / "in" / f"feed{k}") for k, f in enumerate(job["feed_files"])]
     if job.get("artifacts"):
         job["artifacts"] = {k: stage_artifact(v, jd) if v else v for k, v in job["artifacts"].items()}
     return job
+
+
+def _link(src: Path, dst: Path) -> str:
+    """``src`` at ``dst`` without copying its bytes where both are on one file system."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+    return str(dst)
 
 
 def _files(spec) -> list[str]:

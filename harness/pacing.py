@@ -3,14 +3,16 @@
 The child's timer runs in the candidate's process, so its times are claims. Every timed repetition
 is therefore a handshake over the markers/replies channel: with its inputs in place the child asks
 to start (``t:n``), the parent's reply is the go signal, and the child's ``t:k`` (kernel) or ``t:r``
-(reference twin) line says the repetition is done. In a seeded job the go signal carries a fresh seed
-(``g <seed>``): the repetition's inputs, which the child makes only then, inside the parent's window
-(harness.worker.timing), so no output can be ready before the window opens. So the parent knows how many repetitions ran and,
+(reference twin) line says the repetition is done. Each repetition's inputs are new and exist only
+from the go signal on, so no output can be ready before the window opens: on the CPU the go signal
+names the file the parent has just written them to (``g @<name>``, harness.feed), which the child maps
+at once; on a GPU it carries a fresh seed (``g <seed>``) whose inputs the child makes on the device,
+inside the window (harness.worker.timing). So the parent knows how many repetitions ran and,
 from its own clock, an upper bound on each one's duration. After a kernel repetition the parent
 alone decides, at random, whether to demand its outputs (reply ``a``: the child writes them and says
 ``t:a``), and times how long that took.
 
-Protocol (child line -> parent reply): ``t:n`` -> ``g`` | ``g <seed>``; ``t:k`` -> ``g`` | ``a`` | ``e``;
+Protocol (child line -> parent reply): ``t:n`` -> ``g`` | ``g <seed>`` | ``g @<name>``; ``t:k`` -> ``g`` | ``a`` | ``e``;
 ``t:r`` -> ``g`` | ``e``; ``t:a`` -> ``g`` | ``e``, where ``e`` means: stop after the current pair.
 Anything else, or repetitions beyond that, is a protocol violation (the child is killed, ``crashed``).
 """
@@ -23,6 +25,10 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.feed import InputFeed
 
 MAX_REPS = 2000  # per side; the child stops sampling there too (harness.worker.timing)
 MIN_AUDITS = 2  # per timed run, at random among its first min_reps kernel repetitions (which every run has)
@@ -41,7 +47,8 @@ _CLOCK_SLACK_MS = 0.02  # both clocks are CLOCK_MONOTONIC; this only absorbs rou
 class Pacer:
     """The parent's side of one job's handshake: replies to ``t:`` lines and records what it saw."""
 
-    def __init__(self, timing: dict, out_bytes: int = 0, rng: random.Random | None = None, seeded: bool = False):
+    def __init__(self, timing: dict, out_bytes: int = 0, rng: random.Random | None = None, seeded: bool = False,
+                 feed: InputFeed | None = None):
         self.audits = max(0, int(timing.get("audits", 0)))
         self.min_reps = max(1, int(timing.get("min_reps", 10)))
         cap = 10 * self.audits
@@ -52,9 +59,12 @@ class Pacer:
         self._forced = set(self.rng.sample(range(self.min_reps), forced)) if forced > 0 else set()
         self.latency_ms: dict[str, list[float]] = {"k": [], "r": []}
         self.audit_ms: dict[int, float] = {}  # kernel repetition index -> how long its outputs took
-        self.seeded = seeded
+        self.feed = feed  # makes each repetition's inputs file (CPU timing)
+        self.seeded = seeded or feed is not None
         self.seeds: dict[str, list[int]] = {"k": [], "r": []}  # each repetition's input seed, when seeded
-        self._seed = 0
+        self.inputs: list[str] = []  # each kernel repetition's inputs file, when fed (audited ones are kept)
+        self.failure: str | None = None  # why the parent could not go on (one line), if it could not
+        self._seed, self._file = 0, ""
         self._state = "ready"  # ready (for "n") | running (a repetition) | audit (writing its outputs)
         self._ended = False
         self._sent = 0.0
@@ -71,13 +81,26 @@ class Pacer:
             if not self.seeded:
                 return "g"
             self._seed = self.rng.randrange(1, 2**31)
-            return f"g {self._seed}"
+            if self.feed is None:
+                return f"g {self._seed}"
+            try:
+                self._file = self.feed.make(self._seed)
+            except Exception as e:  # noqa: BLE001 - the task's get_inputs, a full disk: ends the run in one line
+                self.failure = f"could not make a timed repetition's inputs: {type(e).__name__}: {e}"[:300]
+                return None
+            return f"g @{self._file}"
         if token in ("k", "r") and self._state == "running":
             reps = self.latency_ms[token]
             reps.append(ms)
             self.seeds[token].append(self._seed)
             self._state = "ready"
-            if not self._ended and token == "k" and self._audit_now(len(reps) - 1):
+            audit = not self._ended and token == "k" and self._audit_now(len(reps) - 1)
+            if self.feed is not None:  # an audited repetition's inputs are kept for its expected outputs
+                if token == "k":
+                    self.inputs.append(self._file)
+                if not audit:
+                    self.feed.drop(self._file)
+            if audit:
                 self._state = "audit"
                 return "a"
             return self._next()

@@ -19,6 +19,7 @@ import torch
 from harness.cache import BoundedCache
 from harness.compare import degenerate_reasons
 from harness.config import DEFAULT_TOLERANCES, EvalConfig
+from harness.feed import feeds_inputs
 from harness.integrity import discard_unless_verified, seal
 from harness.jobs import JobReport, JobRunner
 from harness.noise import baseline_is_noisy
@@ -116,7 +117,7 @@ def flatten_specs(spec) -> list[dict]:
 
 
 _MEASUREMENT_CODE = ("worker/timing.py", "worker/reference.py", "worker/inputs.py", "trials.py", "sandbox/local.py",
-                     "sandbox/forkserver.py", "pacing.py")
+                     "sandbox/forkserver.py", "pacing.py", "feed.py")
 
 
 @cache
@@ -156,11 +157,13 @@ def _timeouts(cfg: EvalConfig, forwards: int) -> dict[str, float]:
 
 @contextmanager
 def timing_outputs(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunner, device: str,
-                   seeds: list[int]) -> Iterator[ReferenceRun]:
-    """The reference's outputs on the inputs that timed repetitions with these seeds had (made on the
-    device, as the child made them): what the audited repetitions are compared with. Each seed is used
+                   seeds: list[int], files: list[Path] | None = None) -> Iterator[ReferenceRun]:
+    """The reference's outputs on the inputs that timed repetitions with these seeds had: read from
+    the ``files`` the parent handed them over in (harness.feed), else made again from the seeds on the
+    device, as the child made them. What the audited repetitions are compared with. Each seed is used
     once, so nothing is cached; the run's folder is gone when the block ends."""
-    job = _reference_job(task, cfg, device, seeds, time=False, random=True, timing_inputs=True)
+    job = _reference_job(task, cfg, device, seeds, time=False, random=True, timing_inputs=True,
+                         feed_files=[str(f) for f in files or ()])
     report = runner.run(sandbox, job, _timeouts(cfg, len(seeds)))
     try:
         failure = report.failure()
@@ -206,6 +209,7 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
     measure = timed and not reusable_timing
     # seeds for the timed repetitions are offered; the reference uses them when its inputs reproduce
     job = _reference_job(task, cfg, device, seeds, time=measure, timing=cfg.timing.to_dict(), seeded_timing=True,
+                         feed_inputs=measure and feeds_inputs(device),
                          compile_baseline=cfg.compile_baseline and measure, random=random, variants=list(variants),
                          tolerances=variant_tolerances(cfg, task) if variants else {})
     report = runner.run(sandbox, job, _timeouts(cfg, len(seeds) * (1 + 2 * len(variants))))

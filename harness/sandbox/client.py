@@ -114,7 +114,8 @@ class ForkServerClient:
                 if text.startswith("t:") and job.pacer:
                     reply = job.pacer.reply(text[2:], now)
                     if reply is None:
-                        return refuse(f"protocol violation: unexpected timing handshake line {text[:40]!r}")
+                        return refuse(job.pacer.failure or
+                                      f"protocol violation: unexpected timing handshake line {text[:40]!r}")
                     # stamped before the write: the child may run (and finish) before we run again
                     job.pacer.sent(time.monotonic() - t0)
                     if not self._answer(reply_fd, reply):

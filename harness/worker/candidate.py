@@ -7,7 +7,6 @@ the moment forward returns; the parent compares them with the reference.
 """
 from __future__ import annotations
 
-import functools
 import importlib.util
 import json
 import time
@@ -19,7 +18,7 @@ from harness.tensorio import decode, encode, flatten
 from harness.worker import ablation, cupy_support, hooks, triton_support
 from harness.worker import guards
 from harness.worker.guards import OpRecorder, overlaps, poison_device_cache, set_cpu_poison
-from harness.worker.inputs import generate, load_trial_inputs, task_module
+from harness.worker.inputs import fresh_inputs, load_trial_inputs, task_module
 from harness.worker.timing import measure
 from harness.worker.twin import ReferenceTwin
 
@@ -183,14 +182,15 @@ def run_candidate(job: dict, jd: Path, markers) -> dict:
             markers.enter("timing")
             audits = []
 
-            def audit(i: int, out) -> None:  # asked for by the parent after the repetition
-                outs = check.outputs(out, buffers)
+            def audit(i: int, out, args: list) -> None:  # asked for by the parent after the repetition
+                outs = check.outputs(out, args)
                 audits.append({"rep": i, "outputs": encode(outs, out_dir, f"audit{i}")})
 
             tampering = twin.tampering() if twin is not None else (twin_error or [])
             use_twin = twin is not None and not tampering
             timed_sets = trial_sets[: job.get("timed_trials") or len(trial_sets)]  # the fixed trials' inputs
-            fresh = functools.partial(generate, task, device=device) if job.get("seeded_timing") else None
+            fresh = fresh_inputs(jd / "feed" if job.get("feed_inputs") else None,
+                                 task if job.get("seeded_timing") else None, device, buffers)
             result["timing"] = measure(model, buffers, timed_sets, device, job["timing"], markers.pace, audit,
                                        reference=twin if use_twin else None, fresh=fresh)
             tampering = tampering or (twin.tampering() if use_twin else [])

@@ -4,9 +4,10 @@ The reference role generates each trial's inputs, regenerates them once more and
 stores only a digest; the candidate role regenerates them before any candidate code is imported and
 checks the digest (a task whose ``get_inputs`` is not reproducible keeps its inputs on disk).
 
-Timed repetitions get inputs nobody has seen before: the parent hands a fresh seed over with each go
-signal (harness.pacing) and the child makes that seed's inputs on the timing device then. Only the
-inputs of repetitions the parent audits are made again, by the reference, to check their outputs.
+Timed repetitions get inputs nobody has seen before (``fresh_inputs``): on the CPU the parent's go
+signal names a file it has just written them to (harness.feed), on a GPU it carries a fresh seed whose
+inputs the child makes on the device then. The audited repetitions' inputs go to the reference, which
+computes their expected outputs.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from harness.feed import is_feed_name, map_inputs
 from harness.tensorio import decode, encode
 from harness.trials import vary
 
@@ -77,3 +79,25 @@ def load_trial_inputs(job: dict, ref_dir: Path, mod) -> list[list]:
             raise RuntimeError(f"the inputs of seed {t['seed']} could not be regenerated exactly (task file changed?)")
         sets.append(values)
     return sets
+
+
+def fresh_inputs(feed: Path | None, mod, device, buffers: list):
+    """How a paced repetition's go signal becomes the arguments it runs on (harness.worker.timing):
+    ``@<name>`` maps the file the parent wrote in ``feed``; a seed makes that seed's inputs with the
+    task module ``mod`` on ``device``, written into ``buffers``. None: neither is offered (the fixed
+    trials' inputs rotate)."""
+    if feed is not None:
+        def mapped(payload: str) -> list:
+            name = payload.removeprefix("@")
+            if not is_feed_name(name):
+                raise RuntimeError(f"go signal names no inputs file: {payload[:40]!r}")
+            return map_inputs(feed / name)
+        return mapped
+    if mod is None:
+        return None
+    from harness.worker.timing import copy_into
+
+    def made_here(payload: str) -> list:
+        copy_into(buffers, generate(mod, int(payload), device=device))
+        return buffers
+    return made_here

@@ -49,8 +49,8 @@ class Markers:
             self._replies = open(self._dir / "replies", "rb", buffering=0)  # noqa: SIM115 - kept for the job
         self.mark(line_out)
         line = b""
-        while not line.endswith(b"\n"):
-            chunk = self._replies.read(1)
+        while not line.endswith(b"\n"):  # one reply per request, so a read never takes the next one's bytes
+            chunk = self._replies.read(4096)
             if not chunk:
                 raise RuntimeError("the harness closed the request channel")
             line += chunk

@@ -4,7 +4,6 @@ With ``variants`` (harness.trials), each seed's inputs are also moved to other v
 becomes a trial only where the Model's outputs there make a fair one, else it is listed as skipped."""
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import torch
@@ -12,7 +11,8 @@ import torch
 from harness.tensorio import encode, flatten
 from harness.worker.guards import OpRecorder
 from harness.trials import has_float_input, unusable
-from harness.worker.inputs import generate, record, reproducible_on, task_module
+from harness.feed import map_inputs
+from harness.worker.inputs import fresh_inputs, generate, record, reproducible_on, task_module
 from harness.worker.timing import measure
 
 
@@ -29,7 +29,9 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
     trials, host_sets, ops = [], [], set()
     with torch.no_grad():
         for k, seed in enumerate(job["seeds"]):
-            if job.get("timing_inputs"):  # the seeds of audited timed repetitions, made where the child made them
+            if job.get("feed_files"):  # audited timed repetitions' inputs, as the parent handed them over
+                inputs, stored = map_inputs(Path(job["feed_files"][k])), {}
+            elif job.get("timing_inputs"):  # the seeds of audited timed repetitions, made where the child made them
                 inputs, stored = generate(mod, seed, device=device), {}
             else:
                 inputs = generate(mod, seed)
@@ -58,10 +60,11 @@ def run_reference(job: dict, jd: Path, device: torch.device, markers) -> dict:
             markers.enter("timing")
             buffers = [x.clone() if isinstance(x, torch.Tensor) else x for x in host_sets[0]]
             result["seeded_timing"] = reproducible_on(mod, job["seeds"][0], device)
-            fresh = functools.partial(generate, mod, device=device) if result["seeded_timing"] else None
+            fresh = fresh_inputs(jd / "feed" if job.get("feed_inputs") else None,
+                                 mod if result["seeded_timing"] else None, device, buffers)
             # Paced and audited like a candidate: the parent calibrates its checks on this trusted run.
             result["timing"] = measure(model, buffers, host_sets, device, job["timing"], markers.pace,
-                                       lambda i, out: encode(flatten(out), jd / "work", f"audit{i}"), fresh=fresh)
+                                       lambda i, out, args: encode(flatten(out), jd / "work", f"audit{i}"), fresh=fresh)
             if job.get("compile_baseline"):
                 markers.enter("compile_baseline")
                 compiled = torch.compile(model)

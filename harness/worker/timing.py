@@ -4,12 +4,14 @@ With a ``reference`` (the task's own Model, built before the candidate was impor
 timed in alternating repetitions of the same loop, the order flipping every pair, so background
 load hits both alike; the parent computes the speedup from the paired times (``harness.noise``).
 
-Every paced repetition gets inputs nobody has seen before: the parent's go signal carries a fresh
-seed, and the task's own ``get_inputs`` makes that seed's values on the device, written into the same
-buffers (so a kernel that caches results by pointer, shape or content computes anyway, or fails the
-audit). That happens inside the parent's window, before the kernel's own clock starts; on GPUs the L2
-is flushed before each repetition. Unpaced runs (warm-up, the compiled baseline, the profiler) and a
-task whose inputs do not reproduce from a seed rotate over the fixed trials' inputs instead. The
+Every paced repetition gets inputs nobody has seen before (harness.worker.inputs.fresh_inputs), so a
+kernel that caches results by pointer, shape or content computes anyway, or fails the audit. On the
+CPU they arrive ready-made: the go signal names a file the parent has just written, mapped here with no
+copy, so almost nothing runs between the window opening and the kernel's clock starting (the first
+touch of each page is timed, for kernel and reference alike). On a GPU the go signal's seed is made
+into the same buffers on the device, inside the window, and the L2 is flushed before each repetition.
+Unpaced runs (warm-up, the compiled baseline, the profiler) and, on a GPU, a task whose inputs do not
+reproduce from a seed rotate over the fixed trials' inputs instead. The
 parent paces and audits every timed repetition (harness.pacing): these times are the child's claims,
 believed only as far as the parent's own clock allows.
 """
@@ -93,30 +95,34 @@ def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg
     ``reference(*buffers)`` in alternation with it, reported under ``"reference"``).
 
     ``pace(token) -> reply``: the parent's handshake (harness.pacing) around every timed repetition;
-    a go reply ``g <seed>`` asks for the inputs ``fresh(seed)`` (a reference whose task does not
-    reproduce from a seed has no ``fresh``); on an ``a`` reply after a kernel
-    repetition, ``audit(rep, out)`` writes that repetition's outputs, and on ``e`` timing stops after
-    the current pair. Without ``pace`` (a standalone run, the compiled baseline) the loop is the same,
-    unpaced, over ``input_sets``.
+    a go reply ``g <what>`` runs the repetition on ``fresh(what)`` (None: nothing fresh is offered);
+    on an ``a`` reply after a kernel repetition, ``audit(rep, out, args)`` writes that repetition's
+    outputs, and on ``e`` timing stops after the current pair. Without ``pace`` (a standalone run, the
+    compiled baseline) the loop is the same, unpaced, over ``input_sets``.
     """
     clock = make_clock(device)
     n_sets = len(input_sets)
     sides = [fn] if reference is None else [fn, reference]
 
-    def prepare(i: int, go: str = "g") -> None:
-        seed = go[2:]
-        copy_into(buffers, fresh(int(seed)) if seed and fresh else input_sets[i % n_sets])
+    def prepare(i: int, go: str = "g") -> list:
+        """The arguments repetition ``i`` runs on, in place."""
+        what = go[2:]
+        args = fresh(what) if what and fresh else None
+        if args is None:
+            copy_into(buffers, input_sets[i % n_sets])
+            args = buffers
         if device.type == "cuda":
             clock.flush_l2()
         clock.sync()
+        return args
 
     est = []  # warm up for at least `warmup` reps and 0.1 s (first calls pay for allocation, caches)
     warm_t0 = _now_ns()
     while len(est) < max(1, cfg.get("warmup", 3)) or (_now_ns() - warm_t0 < 1e8 and len(est) < 50):
         t = 0.0
         for side in sides:
-            prepare(len(est))
-            t += clock.time_ms(lambda: side(*buffers))[0]
+            args = prepare(len(est))
+            t += clock.time_ms(lambda: side(*args))[0]
         est.append(t)
     per_rep = max(statistics.median(est[1:] or est), 1e-4)
     reps = int(min(cfg.get("max_reps", 100), max(cfg.get("min_reps", 10),
@@ -127,15 +133,15 @@ def measure(fn, buffers: list, input_sets: list[list], device: torch.device, cfg
     while not ended and (i < reps or (_now_ns() < extend_until and len(times[0]) < min(20 * reps, MAX_REPS)
                                       and too_noisy(times))):
         for k in (range(len(sides)) if i % 2 == 0 else reversed(range(len(sides)))):
-            prepare(i, pace("n") if pace else "g")
-            t, out = clock.time_ms(lambda: sides[k](*buffers))
+            args = prepare(i, pace("n") if pace else "g")
+            t, out = clock.time_ms(lambda: sides[k](*args))
             times[k].append(t)
             reply = pace("k" if k == 0 else "r") if pace else "g"
             if reply == "a":
-                audit(i, out)
+                audit(i, out, args)
                 reply = pace("a")
             ended = ended or reply == "e"
-            del out
+            del out, args  # a mapped inputs file is unmapped with its last tensor
         i += 1
     res = summarize(times[0])
     res["clock"] = type(clock).__name__

@@ -19,6 +19,9 @@ class _Dice:
         self.rep += 1
         return 0.0 if self.rep in self.audited else float("inf")
 
+    def randrange(self, a, b):
+        return a
+
 
 def _paced(claims_k, seen_k, audited=(), audit_ms=1.0, claims_r=None, seen_r=None):
     """A pacer that saw kernel (and twin) repetitions taking ``seen_*`` ms, plus the child's report."""
@@ -170,3 +173,40 @@ def test_every_run_is_audited_at_least_twice_and_runs_its_minimum():
     audits = [{"rep": r} for r in sorted(short.audit_ms)]
     with pytest.raises(Disagreement, match="before the minimum of 10"):
         pacing.check({"times_ms": [0.5] * 4}, audits, short)
+
+
+class _Files:
+    """An input feed that only names files (harness.feed.InputFeed's part the pacer uses)."""
+
+    def __init__(self):
+        self.made, self.dropped = [], []
+
+    def make(self, seed):
+        self.made.append(f"{len(self.made):032x}")
+        return self.made[-1]
+
+    def drop(self, name):
+        self.dropped.append(name)
+
+
+def test_fed_go_signals_name_a_new_file_and_only_audited_ones_are_kept():
+    files = _Files()
+    p = Pacer({"audits": 2, "min_reps": 1, "min_audits": 0}, rng=_Dice([1]), feed=files)
+    for side in "krkr":
+        go = p.reply("n", 0.0)
+        assert go == f"g @{files.made[-1]}"
+        reply = p.reply(side, 0.001)
+        if reply == "a":
+            p.reply("a", 0.002)
+    assert p.seeded and p.inputs == [files.made[0], files.made[2]]
+    assert files.dropped == [files.made[0], files.made[1], files.made[3]]  # the audited kernel rep's stays
+
+
+def test_inputs_the_parent_cannot_make_end_the_run_in_one_line():
+    class Broken:
+        def make(self, seed):
+            raise OSError(28, "No space left on device")
+
+    p = Pacer({"audits": 0, "min_reps": 1}, feed=Broken())
+    assert p.reply("n", 0.0) is None
+    assert p.failure == "could not make a timed repetition's inputs: OSError: [Errno 28] No space left on device"
