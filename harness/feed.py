@@ -15,6 +15,7 @@ boundary.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -103,6 +104,18 @@ def map_inputs(path: Path) -> list:
     return args
 
 
+@contextlib.contextmanager
+def _one_thread():
+    """The parent's own thread only: OpenMP workers woken here would spin on for a while after the
+    work, on the cores the child's next repetition is timed on (a matmul's reference timed 3.4x slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 class InputFeed:
     """The parent's side for one job: makes each repetition's file, and removes it once it is not needed."""
 
@@ -118,12 +131,11 @@ class InputFeed:
 
     def make(self, seed: int) -> str:
         """A new file holding ``get_inputs()`` under ``seed``; returns its name."""
-        with _RNG_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            values = list(self._mod.get_inputs())
         name = secrets.token_hex(_NAME_LEN // 2)
         self._live.add(name)
-        write_inputs(values, self.folder / name)
+        with _RNG_LOCK, torch.random.fork_rng(devices=[]), _one_thread():
+            torch.manual_seed(seed)
+            write_inputs(list(self._mod.get_inputs()), self.folder / name)
         return name
 
     def path(self, name: str) -> Path:

@@ -35,8 +35,9 @@ MIN_AUDITS = 2  # per timed run, at random among its first min_reps kernel repet
 AUDIT_BYTES = 512 << 20  # what the audits of one job may make the child write, at most
 # A kernel's claims may sit below the parent's clock by the handshake overhead calibrated in the
 # trusted reference job (or the twin's, when smaller), with room for load and OpenMP threads spinning
-# on the parent's cores: beyond GAP_RATIO x that + GAP_SLACK_MS + GAP_REL x the observed time
-# (medians), its claims are replaced by what the parent saw. When even the fastest of at least two
+# on the parent's cores: beyond GAP_RATIO x that + GAP_SLACK_MS + GAP_REL x the claimed time
+# (medians; the claimed, not the observed time, which work hidden from the claims would itself raise),
+# its claims are replaced by what the parent saw. When even the fastest of at least two
 # audits is slower than AUDIT_RATIO x the reference's (median) + AUDIT_SLACK_MS, the outputs were
 # computed when asked for (one audit alone may have met a burst of disk load).
 GAP_RATIO, GAP_SLACK_MS, GAP_REL = 2.0, 0.2, 0.25
@@ -212,7 +213,7 @@ def believe(timing: dict, pacer: Pacer, calib: dict | None, scratch: Path, out_b
         return []
     # the twin's gap, same moment and process, may only lower the trusted yardstick (a child can widen it)
     gap, usual = gaps["k"], min(float(calib.get("gap_ms") or 0.0), gaps.get("r", math.inf))
-    if gap <= GAP_RATIO * usual + GAP_SLACK_MS + GAP_REL * statistics.median(pacer.latency_ms["k"]):
+    if gap <= GAP_RATIO * usual + GAP_SLACK_MS + GAP_REL * statistics.median(_claims(timing)):
         return []
     for side, t in sides:
         t.update(summarize(pacer.latency_ms[side]))

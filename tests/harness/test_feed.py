@@ -72,3 +72,45 @@ def test_the_parents_own_random_state_is_left_as_it_was(tmp_path):
     feed.make(99)
     assert torch.equal(torch.random.get_rng_state(), before)
     feed.close()
+
+
+def test_inputs_are_made_on_the_parents_own_thread_and_its_thread_count_restored(tmp_path):
+    """OpenMP workers woken while the parent makes inputs spin on afterwards, on the cores the child
+    is timed on, so the parent makes them on one thread."""
+    (tmp_path / "task.py").write_text(TASK.replace("torch.randn(n, n).t(), 32]", "torch.randn(n, n), torch.get_num_threads()]"))
+    feed = InputFeed(tmp_path / "feed", str(tmp_path / "task.py"), {})
+    before = torch.get_num_threads()
+    assert map_inputs(feed.path(feed.make(1)))[2] == 1
+    assert torch.get_num_threads() == before
+    feed.close()
+
+
+@pytest.mark.parametrize("how", ["fed", "seeded"])
+def test_a_paced_repetition_runs_on_what_its_go_signal_names(tmp_path, how):
+    """The timing loop, paced as the parent paces it: each repetition's arguments are the file its go
+    names (CPU) or that seed's inputs made in the buffers (what a GPU run does), never the trials'."""
+    from harness.worker.inputs import fresh_inputs
+    from harness.worker.timing import measure
+    from kernelbench_tasks.task import exec_task_module
+
+    (tmp_path / "task.py").write_text(TASK)
+    mod = exec_task_module(TASK, tmp_path / "task.py", {"n": 8})
+    feed = InputFeed(tmp_path / "feed", str(tmp_path / "task.py"), {"n": 8})
+    trial = [torch.zeros(8, 8), torch.zeros(8, 8), 32]
+    buffers = [t.clone() if isinstance(t, torch.Tensor) else t for t in trial]
+    seen, sent = [], []
+
+    def pace(token):
+        if token != "n":
+            return "g"
+        sent.append(len(sent) + 100)
+        return f"g @{feed.make(sent[-1])}" if how == "fed" else f"g {sent[-1]}"
+
+    fresh = fresh_inputs(feed.folder if how == "fed" else None, mod if how == "seeded" else None, "cpu", buffers)
+    measure(lambda a, b, k: seen.append(a.clone()), buffers, [trial], torch.device("cpu"),
+            {"warmup": 1, "min_reps": 3, "max_reps": 3}, pace, fresh=fresh)
+    paced = seen[-3:]
+    for x, seed in zip(paced, sent):
+        torch.manual_seed(seed)
+        assert torch.equal(x, torch.randn(8, 8))
+    feed.close()
