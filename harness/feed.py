@@ -47,8 +47,8 @@ def _storage_bytes(t: torch.Tensor) -> torch.Tensor:
     return torch.empty(0, dtype=torch.uint8).set_(t.untyped_storage())
 
 
-def write_inputs(values: list, path: Path) -> None:
-    """Write one repetition's arguments to a new file ``path`` (see the module docstring)."""
+def write_inputs(values: list, path: Path) -> int:
+    """Write one repetition's arguments to a new file ``path`` (see the module docstring); its size."""
     entries, blobs, offset = [], [], 0
     for v in values:
         if isinstance(v, torch.Tensor):
@@ -76,6 +76,7 @@ def write_inputs(values: list, path: Path) -> None:
         os.ftruncate(fd, start + offset)
     finally:
         os.close(fd)
+    return start + offset
 
 
 def map_inputs(path: Path) -> list:
@@ -128,6 +129,7 @@ class InputFeed:
         folder.mkdir(mode=0o700)
         folder.chmod(0o311)  # open a file by its name, never list (the child's view of it is read-only)
         self._live: set[str] = set()
+        self.bytes = 0  # written so far (harness.pacing caps it)
 
     def make(self, seed: int) -> str:
         """A new file holding ``get_inputs()`` under ``seed``; returns its name."""
@@ -135,7 +137,7 @@ class InputFeed:
         self._live.add(name)
         with _RNG_LOCK, torch.random.fork_rng(devices=[]), _one_thread():
             torch.manual_seed(seed)
-            write_inputs(list(self._mod.get_inputs()), self.folder / name)
+            self.bytes += write_inputs(list(self._mod.get_inputs()), self.folder / name)
         return name
 
     def path(self, name: str) -> Path:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 MAX_REPS = 2000  # per side; the child stops sampling there too (harness.worker.timing)
 MIN_AUDITS = 2  # per timed run, at random among its first min_reps kernel repetitions (which every run has)
 AUDIT_BYTES = 512 << 20  # what the audits of one job may make the child write, at most
+# Fresh inputs the parent writes for one job (harness.feed), at most: each file is removed after its
+# repetition, but a child that keeps its mappings keeps their pages until it ends.
+FEED_BYTES = 4 << 30
 # A kernel's claims may sit below the parent's clock by the handshake overhead calibrated in the
 # trusted reference job (or the twin's, when smaller), with room for load and OpenMP threads spinning
 # on the parent's cores: beyond GAP_RATIO x that + GAP_SLACK_MS + GAP_REL x the claimed time
@@ -130,7 +133,8 @@ class Pacer:
     def _next(self) -> str:
         """``e`` once the caps are reached (the child stops after the current pair), else ``g``."""
         self._ended = self._ended or max(map(len, self.latency_ms.values())) >= MAX_REPS or (
-            self.max_audits > 0 and len(self.audit_ms) >= self.max_audits)
+            self.max_audits > 0 and len(self.audit_ms) >= self.max_audits) or (
+            self.feed is not None and self.feed.bytes >= FEED_BYTES)
         return "e" if self._ended else "g"
 
     def calibration(self, timing: dict) -> dict | None:

@@ -178,11 +178,12 @@ def test_every_run_is_audited_at_least_twice_and_runs_its_minimum():
 class _Files:
     """An input feed that only names files (harness.feed.InputFeed's part the pacer uses)."""
 
-    def __init__(self):
-        self.made, self.dropped = [], []
+    def __init__(self, size=1):
+        self.made, self.dropped, self.size, self.bytes = [], [], size, 0
 
     def make(self, seed):
         self.made.append(f"{len(self.made):032x}")
+        self.bytes += self.size
         return self.made[-1]
 
     def drop(self, name):
@@ -210,3 +211,16 @@ def test_inputs_the_parent_cannot_make_end_the_run_in_one_line():
     p = Pacer({"audits": 0, "min_reps": 1}, feed=Broken())
     assert p.reply("n", 0.0) is None
     assert p.failure == "could not make a timed repetition's inputs: OSError: [Errno 28] No space left on device"
+
+
+def test_a_run_ends_once_the_parent_has_written_its_cap_of_fresh_inputs():
+    """Each inputs file is removed after its repetition, but a child that keeps its mappings keeps the
+    pages: what one job is fed is capped, and the run ends after the pair under way (not refused)."""
+    files = _Files(size=pacing.FEED_BYTES // 2)
+    p = Pacer({"audits": 0, "min_reps": 10}, feed=files)
+    replies = []
+    for side in "kr":
+        p.reply("n", 0.0)
+        replies.append(p.reply(side, 0.001))
+    assert replies == ["g", "e"] and p.ended
+    pacing.check({"times_ms": [0.5], "reference": {"times_ms": [0.5]}}, [], p)  # ended early: not refused
