@@ -238,6 +238,22 @@ class BoundedCache:
         self._drop_stale_staging(float("inf"))
         return freed
 
+    @classmethod
+    def drop_unheld(cls, entries: set[Path]) -> None:
+        """Remove each of ``entries`` no run holds, taking it (or a vanished one) out of the set."""
+        for e in list(entries):
+            if not e.exists() or (not cls._held(e) and cls._remove(e)):
+                entries.discard(e)
+
+    def drop_idle(self, section: str, idle_s: float) -> list[Path]:
+        """Remove the entries of ``section`` no run holds and none has used for ``idle_s``."""
+        now, removed = time.time(), []
+        for e in self.entries():
+            if e.path.parent.name == section and now - e.used > idle_s and not self._held(e.path) \
+                    and self._remove(e.path):
+                removed.append(e.path)
+        return removed
+
     @staticmethod
     def _remove(entry: Path) -> bool:
         """Rename away first, so a reader sees the entry whole or not at all."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -23,7 +24,8 @@ from harness.feed import feeds_inputs
 from harness.jobs import JobReport, JobRunner, stage_artifact
 from harness.messages import first_error_line, format_resources
 from harness.noise import paired_speedup, slower_than, unpaired_speedup
-from harness.reference import ReferenceFailed, ReferenceRun, reference_key, run_reference, timing_outputs
+from harness.reference import (RANDOM_SECTION, ReferenceFailed, ReferenceRun, reference_key, run_reference,
+                               timing_outputs)
 from harness.result import EvalResult, Status, Timing
 from harness.sandbox import Sandbox
 from harness.static_checks import check_candidate
@@ -32,9 +34,15 @@ from harness.trials import VARIANTS, describe, draw_seed
 from harness.untrusted import load_json
 from kernelbench_tasks.task import Task
 
-# Random trial seeds are drawn this many evaluations' worth at a time, their reference outputs computed
+# Random trial seeds are drawn several evaluations' worth at a time, their reference outputs computed
 # in one reference run (its fixed cost shared), and each handed to one evaluation only (harness.trials).
+# A task's first pool holds FIRST_RANDOM_POOL blocks, each refill twice the last, up to RANDOM_POOL:
+# an evaluator that sees a task once or twice does not compute (and store) sixteen evaluations' worth.
+FIRST_RANDOM_POOL = 2
 RANDOM_POOL = 16
+# A pool run nobody has used for this long was left by a process that was killed before it could
+# remove it (a live evaluator that comes back to it just refills).
+ORPHAN_POOL_S = 3600.0
 
 # How much slower the reference may run beside the kernel than in its own process (the low end of the
 # twin's interval against the baseline's median) before the in-process twin is suspected of being
@@ -53,9 +61,11 @@ class Evaluator:
         self.runner = JobRunner(work_root, keep=keep_jobs)
         self._refreshed: set[str] = set()  # reference keys re-measured for cfg.fresh_baseline
         self._refresh_lock = threading.Lock()
-        self._random_pool: dict[tuple, tuple[ReferenceRun, list[list[int]]]] = {}
-        self._random_spent: list[Path] = []
+        # per (task, device, variants, n): the pool run, its unused seed blocks, the next refill's size
+        self._random_pool: dict[tuple, tuple[ReferenceRun | None, list[list[int]], int]] = {}
+        self._random_runs: set[Path] = set()  # every pool run made here: removed on close or collection
         self._random_lock = threading.Lock()
+        weakref.finalize(self, BoundedCache.drop_unheld, self._random_runs)
 
     # ---- public -------------------------------------------------------------------------------
     def seeds(self, n: int, offset: int = 0) -> list[int]:
@@ -112,7 +122,7 @@ class Evaluator:
         n, device_name = self.cfg.random_trials, self.backend.device_name(device)
 
         def run(seeds: list[int]) -> ReferenceRun:
-            return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root / "random", device,
+            return run_reference(task, self.cfg, sandbox, self.runner, self.cache_root, device,
                                  device_name, seeds, timed=False, variants=variants, random=True)
 
         if self.cfg.trial_seed is not None:
@@ -122,26 +132,29 @@ class Evaluator:
             return replayed, seeds
         key = (task.key, device_name, variants, n)
         with self._random_lock:  # one refill at a time; each block is handed out once
-            pooled, blocks = self._random_pool.get(key, (None, []))
+            pooled, blocks, size = self._random_pool.get(key, (None, [], FIRST_RANDOM_POOL))
             if blocks:  # held before it is checked: the cache may have evicted it between evaluations
                 held.enter_context(BoundedCache.hold(pooled.dir))
                 if not (pooled.dir / "reference.json").exists():
-                    pooled, blocks = None, []
+                    blocks = []
             if not blocks:
-                if pooled is not None:
-                    self._random_spent.append(pooled.dir)
-                self._drop_spent()
-                blocks = [[first + k for k in range(n)] for first in (draw_seed() for _ in range(RANDOM_POOL))]
-                pooled = run([s for block in blocks for s in block])
+                BoundedCache.drop_unheld(self._random_runs)  # spent pools (one an evaluation still reads: next time)
+                BoundedCache(self.cache_root).drop_idle(RANDOM_SECTION, ORPHAN_POOL_S)  # killed runs' pools
+                blocks = [[first + k for k in range(n)] for first in (draw_seed() for _ in range(size))]
+                pooled, size = run([s for block in blocks for s in block]), min(RANDOM_POOL, 2 * size)
+                self._random_runs.add(pooled.dir)
                 held.enter_context(BoundedCache.hold(pooled.dir))
+            BoundedCache.touch(pooled.dir)
             seeds, blocks = blocks[0], blocks[1:]
-            self._random_pool[key] = (pooled, blocks)
+            self._random_pool[key] = (pooled, blocks, size)
         return pooled, seeds
 
-    def _drop_spent(self) -> None:
-        """Remove used-up pool runs, except one an evaluation still reads (a later refill retries)."""
-        self._random_spent = [d for d in self._random_spent
-                              if d.exists() and (BoundedCache._held(d) or not BoundedCache._remove(d))]
+    def close(self) -> None:
+        """Remove the random-seed reference runs made here (no later evaluation could use them); the
+        same happens when the evaluator is collected. It stays usable: a later evaluation refills."""
+        with self._random_lock:
+            self._random_pool = {k: (None, [], size) for k, (_, _, size) in self._random_pool.items()}
+            BoundedCache.drop_unheld(self._random_runs)
 
     def evaluate(self, task: Task, candidate: Path, sandbox: Sandbox, devices: str | DevicePool) -> EvalResult:
         """Evaluate one candidate file. ``devices``: a device name, or a pool shared with other workers

@@ -88,6 +88,7 @@ class LocalExecutor:
         for sb in self._sandboxes:
             sb.close()
         self._sandboxes.clear()
+        self.evaluator.close()
 
 
 def stream(evaluate: Callable[[EvalRequest], EvalResult], requests: Iterable[EvalRequest],

@@ -1,12 +1,14 @@
 """Preparing sandbox jobs and reading what they report back (shared by reference and candidate runs)."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import signal
 import threading
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,9 @@ from harness.sandbox import Sandbox, SandboxJob, SandboxOutcome
 from harness.untrusted import UntrustedError, load_json
 
 _MAX_RESULT_BYTES = 4 << 20
+# A job folder younger than this is never taken for an orphan (made, not yet locked by its owner).
+_ORPHAN_AFTER_S = 60.0
+_KEPT = "KEPT"  # marks a folder kept on purpose (``keep``): never swept
 
 
 @dataclass
@@ -70,17 +75,23 @@ class JobReport:
 
 
 class JobRunner:
-    """Creates job directories under ``work_root`` and runs them in a sandbox."""
+    """Creates job directories under ``work_root`` and runs them in a sandbox. Each folder is locked
+    (flock) by its owner until discarded, so the folders of a killed parent are found and removed by
+    the next runner on the machine instead of piling up."""
 
     def __init__(self, work_root: Path | None = None, keep: bool = False):
         self.work_root = Path(work_root or tempfile.gettempdir()) / "kernelgepa-jobs"
         self.work_root.mkdir(parents=True, exist_ok=True)
         self.keep = keep
+        self._locks: dict[Path, int] = {}
+        self._locks_guard = threading.Lock()
+        sweep_orphans(self.work_root)
 
     def run(self, sandbox: Sandbox, job: dict, timeouts: dict[str, float], on_request=None) -> JobReport:
         """``on_request(job_dir, text) -> reply line`` answers the child's requests (kernel builds)."""
         jd = self.work_root / uuid.uuid4().hex[:16]
         jd.mkdir(mode=0o700)
+        self._own(jd)
         (jd / "work").mkdir()
         (jd / "out").mkdir()
         job = stage_job(job, jd)
@@ -95,6 +106,7 @@ class JobRunner:
         except BaseException:
             if feed:
                 feed.close()
+            self._release(jd, remove=not self.keep)
             raise
         result, malformed = None, None
         if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):
@@ -110,8 +122,50 @@ class JobRunner:
         """Delete a finished job's directory, off the critical path (its inputs files at once)."""
         if report.pacer and report.pacer.feed:
             report.pacer.feed.close()
-        if not self.keep:
-            threading.Thread(target=shutil.rmtree, args=(report.job_dir, True), daemon=True).start()
+        if self.keep:
+            (report.job_dir / _KEPT).touch()
+            self._release(report.job_dir, remove=False)
+        else:
+            threading.Thread(target=self._release, args=(report.job_dir, True), daemon=True).start()
+
+    def _own(self, jd: Path) -> None:
+        fd = os.open(jd, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        with self._locks_guard:
+            self._locks[jd] = fd
+
+    def _release(self, jd: Path, remove: bool) -> None:
+        """Remove the folder (``remove``), then drop its lock: a sweeper never races our own rmtree."""
+        if remove:
+            shutil.rmtree(jd, ignore_errors=True)
+        with self._locks_guard:
+            fd = self._locks.pop(jd, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def sweep_orphans(work_root: Path, now: float | None = None) -> list[Path]:
+    """Remove job folders no live runner holds (their parent was killed): returns what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for jd in work_root.iterdir():
+        try:
+            if not jd.is_dir() or jd.is_symlink() or (jd / _KEPT).exists() \
+                    or now - jd.stat().st_mtime < _ORPHAN_AFTER_S:
+                continue
+            fd = os.open(jd, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its owner is alive
+        else:
+            shutil.rmtree(jd, ignore_errors=True)
+            removed.append(jd)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def stage_artifact(path: str, jd: Path) -> str:

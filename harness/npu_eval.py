@@ -45,6 +45,9 @@ class NpuEmulationEvaluator:
             return self._result(task, Status.INVALID, "static", f"cannot read candidate {candidate}: {e}")
         return self.evaluate_source(task, source, sandbox)
 
+    def close(self) -> None:
+        """The executor's end of use (as ``Evaluator.close``): emulation keeps nothing per run."""
+
     def evaluate_source(self, task: NpuTask, kernel_source: str, sandbox: Sandbox) -> EvalResult:
         t0 = time.perf_counter()
         res = self._evaluate(task, kernel_source, sandbox)

@@ -28,6 +28,9 @@ from harness.sandbox import Sandbox
 from harness.tensorio import decode, flatten
 from kernelbench_tasks.task import Task
 
+# The cache section of reference runs made for one evaluation's random seeds (no one else reuses them).
+RANDOM_SECTION = "random"
+
 
 class ReferenceFailed(Exception):
     def __init__(self, report: JobReport, summary: str):
@@ -200,7 +203,8 @@ def run_reference(task: Task, cfg: EvalConfig, sandbox: Sandbox, runner: JobRunn
     ``variants``: also each seed's inputs at those value ranges (harness.trials); ``random``: the seeds
     were drawn for one evaluation (so marked in the trials)."""
     store = BoundedCache(cache_root)
-    final = store.section("ref") / reference_key(task, cfg, seeds, device_name, timed, variants)
+    final = store.section(RANDOM_SECTION if random else "ref") / reference_key(task, cfg, seeds, device_name,
+                                                                               timed, variants)
     cached = None if fresh else _cached(final, task)
     reusable_timing = bool(cached and cached.timing and (reuse_noisy or not cached.data.get("noisy")))
     if cached and (reusable_timing or not timed) and (cached.has_outputs or not outputs):

@@ -34,6 +34,19 @@ def fast_config(**kw) -> EvalConfig:
     return EvalConfig(**base)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_default_cache(tmp_path_factory):
+    """The tests never write into the user's own cache (``~/.cache/kernelgepa``, $KERNELGEPA_CACHE):
+    whatever uses the default cache, in process or in a subprocess, gets one of this session's."""
+    before = os.environ.get("KERNELGEPA_CACHE")
+    os.environ["KERNELGEPA_CACHE"] = str(tmp_path_factory.mktemp("default-cache"))
+    yield
+    if before is None:
+        os.environ.pop("KERNELGEPA_CACHE", None)
+    else:
+        os.environ["KERNELGEPA_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def cache_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("kgepa-cache")

@@ -54,6 +54,7 @@ def test_a_handed_out_pool_run_survives_another_workers_refill(cache_root, sandb
 
     import harness.evaluate
 
+    monkeypatch.setattr(harness.evaluate, "FIRST_RANDOM_POOL", 1)
     monkeypatch.setattr(harness.evaluate, "RANDOM_POOL", 1)
     ev = Evaluator(get_backend("cpu"), fast_config(time_kernels=False), cache_root=cache_root)
     relu = task("1_ReLU")
@@ -66,6 +67,53 @@ def test_a_handed_out_pool_run_survives_another_workers_refill(cache_root, sandb
     with ExitStack() as c_held:
         ev._random_reference(relu, sandbox, "cpu", (), c_held)  # the next refill removes A's run, now free
     assert not a_run.dir.exists()
+
+
+def test_pool_runs_start_small_double_and_leave_nothing_behind(tmp_path, sandbox, task):
+    """A task's first pool holds two evaluations' seeds, the next four; spent pools go at the next
+    refill, the rest when the evaluator is closed or collected, a killed process's pools once idle
+    for an hour: the cache does not fill with seeds nobody will draw again (it did: 11 GB in a CI run)."""
+    import gc
+    import os
+    import time
+    from contextlib import ExitStack
+
+    from harness.cache import BoundedCache
+    from harness.evaluate import ORPHAN_POOL_S
+    from harness.reference import RANDOM_SECTION
+
+    relu, cache = task("1_ReLU"), tmp_path / "cache"
+    ev = Evaluator(get_backend("cpu"), fast_config(time_kernels=False), cache_root=cache)
+
+    def draw():
+        with ExitStack() as held:
+            return ev._random_reference(relu, sandbox, "cpu", (), held)
+
+    (first, s1), (same, s2), (second, s3) = draw(), draw(), draw()
+    assert same.dir == first.dir and len(first.data["trials"]) == 2 and s1 != s2
+    assert len(second.data["trials"]) == 4 and s3 not in (s1, s2)
+    assert not first.dir.exists() and second.dir.exists()  # spent: removed at the refill
+    ev.close()
+    assert not second.dir.exists()
+    after_close, _ = draw()  # still usable
+    assert after_close.dir.exists()
+    del ev, same, second, after_close
+    gc.collect()
+    assert not [e for e in (cache / RANDOM_SECTION).iterdir() if not e.name.startswith(".")]
+
+    killed = Evaluator(get_backend("cpu"), fast_config(time_kernels=False), cache_root=cache)
+    with ExitStack() as held:
+        orphan, _ = killed._random_reference(relu, sandbox, "cpu", (), held)
+    killed._random_runs.clear()  # as if its process had been killed: nobody will remove it
+    del killed
+    gc.collect()
+    old = time.time() - ORPHAN_POOL_S - 60
+    os.utime(orphan.dir, (old, old))
+    survivor = Evaluator(get_backend("cpu"), fast_config(time_kernels=False), cache_root=cache)
+    with ExitStack() as held:
+        fresh, _ = survivor._random_reference(relu, sandbox, "cpu", (), held)
+    assert not orphan.dir.exists()
+    assert fresh.dir in {e.path for e in BoundedCache(cache).entries()}, "one cap counts the random section too"
 
 
 _UNSEEDED_TASK = '''
