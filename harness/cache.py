@@ -93,6 +93,21 @@ def write_error(where: Path, e: OSError) -> CacheWriteError:
                            f"(free space or `kernelgepa cache clear`; cap with --cache-max)")
 
 
+def locked(path: Path) -> bool:
+    """Whether a live process holds an flock on ``path`` (a file or a folder); False if it is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def _copy_tree(src: Path, dst: Path) -> None:
     """Like shutil.copytree, but the first failure is raised as the OSError it is (ENOSPC, EACCES)."""
     dst.mkdir()
@@ -144,17 +159,7 @@ class BoundedCache:
 
     @staticmethod
     def _held(entry: Path) -> bool:
-        try:
-            fd = os.open(entry / USE_FILE, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return False
-        except OSError:
-            return True
-        finally:
-            os.close(fd)
+        return locked(entry / USE_FILE)
 
     def stage(self, section: str) -> Path:
         """A fresh hidden folder in ``section`` to build an entry in (same filesystem as the entry)."""

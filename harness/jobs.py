@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cache import locked
 from harness.feed import InputFeed
 from harness.pacing import Pacer
 from harness.sandbox import Sandbox, SandboxJob, SandboxOutcome
@@ -106,7 +107,7 @@ class JobRunner:
         except BaseException:
             if feed:
                 feed.close()
-            self._release(jd, remove=not self.keep)
+            self._release(jd)
             raise
         result, malformed = None, None
         if (jd / "out" / "result.json").exists() or os.path.islink(jd / "out" / "result.json"):
@@ -122,11 +123,7 @@ class JobRunner:
         """Delete a finished job's directory, off the critical path (its inputs files at once)."""
         if report.pacer and report.pacer.feed:
             report.pacer.feed.close()
-        if self.keep:
-            (report.job_dir / _KEPT).touch()
-            self._release(report.job_dir, remove=False)
-        else:
-            threading.Thread(target=self._release, args=(report.job_dir, True), daemon=True).start()
+        threading.Thread(target=self._release, args=(report.job_dir,), daemon=True).start()
 
     def _own(self, jd: Path) -> None:
         fd = os.open(jd, os.O_RDONLY | os.O_DIRECTORY)
@@ -134,9 +131,11 @@ class JobRunner:
         with self._locks_guard:
             self._locks[jd] = fd
 
-    def _release(self, jd: Path, remove: bool) -> None:
-        """Remove the folder (``remove``), then drop its lock: a sweeper never races our own rmtree."""
-        if remove:
+    def _release(self, jd: Path) -> None:
+        """Remove the folder (or mark it kept), then drop its lock: a sweeper never races our rmtree."""
+        if self.keep:
+            (jd / _KEPT).touch()
+        else:
             shutil.rmtree(jd, ignore_errors=True)
         with self._locks_guard:
             fd = self._locks.pop(jd, None)
@@ -144,27 +143,19 @@ class JobRunner:
             os.close(fd)
 
 
-def sweep_orphans(work_root: Path, now: float | None = None) -> list[Path]:
-    """Remove job folders no live runner holds (their parent was killed): returns what was removed."""
-    now = time.time() if now is None else now
-    removed = []
+def sweep_orphans(work_root: Path) -> list[Path]:
+    """Remove job folders no live runner holds (their parent was killed): returns what was removed.
+    A folder younger than ``_ORPHAN_AFTER_S`` may not be locked yet, so it is left alone."""
+    removed, now = [], time.time()
     for jd in work_root.iterdir():
         try:
             if not jd.is_dir() or jd.is_symlink() or (jd / _KEPT).exists() \
-                    or now - jd.stat().st_mtime < _ORPHAN_AFTER_S:
+                    or now - jd.stat().st_mtime < _ORPHAN_AFTER_S or locked(jd):
                 continue
-            fd = os.open(jd, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue  # its owner is alive
-        else:
-            shutil.rmtree(jd, ignore_errors=True)
-            removed.append(jd)
-        finally:
-            os.close(fd)
+        shutil.rmtree(jd, ignore_errors=True)
+        removed.append(jd)
     return removed
 
 

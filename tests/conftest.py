@@ -38,13 +38,9 @@ def fast_config(**kw) -> EvalConfig:
 def private_default_cache(tmp_path_factory):
     """The tests never write into the user's own cache (``~/.cache/kernelgepa``, $KERNELGEPA_CACHE):
     whatever uses the default cache, in process or in a subprocess, gets one of this session's."""
-    before = os.environ.get("KERNELGEPA_CACHE")
-    os.environ["KERNELGEPA_CACHE"] = str(tmp_path_factory.mktemp("default-cache"))
-    yield
-    if before is None:
-        os.environ.pop("KERNELGEPA_CACHE", None)
-    else:
-        os.environ["KERNELGEPA_CACHE"] = before
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KERNELGEPA_CACHE", str(tmp_path_factory.mktemp("default-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")
